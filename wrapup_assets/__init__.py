@@ -1,0 +1,1 @@
+"""Export Genesys Cloud CX wrap-up code analytics into a Hive-partitioned Parquet lake."""
