@@ -1,0 +1,286 @@
+"""The Genesys Cloud calls the exporter makes: conversation details pages, wrap-up codes, aggregates."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import requests
+
+from wrapup_assets.genesys.auth import ClientCredentialsTokenProvider
+from wrapup_assets.genesys.errors import GenesysApiError, GenesysAuthError, PaginationLimitError
+from wrapup_assets.genesys.paging import (
+    PAGINATION_RESULT_CAP,
+    exceeds_pagination_cap,
+    format_interval,
+    halve_interval,
+    is_pagination_cap_message,
+)
+from wrapup_assets.genesys.rate_limit import RequestPacer
+from wrapup_assets.genesys.regions import GenesysEndpoints
+from wrapup_assets.genesys.retry import RetryPolicy
+from wrapup_assets.genesys.transport import RetryingTransport
+
+DETAILS_QUERY_PATH = "/api/v2/analytics/conversations/details/query"
+AGGREGATES_QUERY_PATH = "/api/v2/analytics/conversations/aggregates/query"
+WRAPUP_CODE_DIVISION_VIEWS_PATH = "/api/v2/routing/wrapupcodes/divisionviews"
+
+
+def _user_agent() -> str:
+    try:
+        version = importlib.metadata.version("wrapup-assets")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"wrapup-assets/{version}"
+
+
+class GenesysClient:
+    """A Genesys Cloud API client for one OAuth client: one keep-alive session, one token, one
+    request budget, shared by every call (and thread) that uses it.
+
+    Every call has a timeout, transient failures are retried under `retry_policy`, the token is
+    renewed before it lapses and once on a 401. `sleep` is how the client waits between retries.
+    `pagination_result_cap` is Genesys' 100,000-result limit on a details query [3P], a setting
+    in case Genesys changes it.
+    """
+
+    def __init__(
+        self,
+        endpoints: GenesysEndpoints,
+        client_id: str,
+        client_secret: str,
+        *,
+        retry_policy: RetryPolicy = RetryPolicy(),
+        requests_per_minute: int = 240,
+        connect_timeout_seconds: float = 10,
+        read_timeout_seconds: float = 60,
+        page_size: int = 100,
+        ca_bundle: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        pagination_result_cap: int = PAGINATION_RESULT_CAP,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
+        self.endpoints = endpoints
+        self.client_id = client_id
+        self.page_size = page_size
+        self.pagination_result_cap = pagination_result_cap
+        session = requests.Session()
+        # Never False: a proxy with a private CA gets its bundle, not a disabled check.
+        session.verify = ca_bundle or True
+        session.headers.update({"User-Agent": _user_agent(), "Accept": "application/json"})
+        self._transport = RetryingTransport(
+            session,
+            retry_policy=retry_policy,
+            pacer=RequestPacer(requests_per_minute),
+            timeout=(connect_timeout_seconds, read_timeout_seconds),
+            sleep=sleep,
+        )
+        self._tokens = ClientCredentialsTokenProvider(
+            self._transport, endpoints.login_url, client_id, client_secret
+        )
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, token requests and retries included (for run metadata)."""
+        return self._transport.request_count
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._transport.close()
+
+    def __enter__(self) -> GenesysClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"GenesysClient(client_id={self.client_id!r}, api_url={self.endpoints.api_url!r}, "
+            "client_secret='***')"
+        )
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Call `path` (from `/api/v2/...`) and return the JSON object Genesys answered with.
+
+        A 401 means the token was revoked or expired early: it is renewed once and the call
+        repeated; a second 401 is a `GenesysAuthError`.
+        """
+        if not path.startswith("/api/"):
+            raise ValueError(
+                f"path must start with /api/ (the host comes from the endpoints), got {path!r}"
+            )
+        try:
+            return self._authorized_exchange(method, path, params, json_body)
+        except GenesysApiError as error:
+            if error.status != 401 or isinstance(error, GenesysAuthError):
+                raise
+            self._tokens.invalidate()
+        try:
+            return self._authorized_exchange(method, path, params, json_body)
+        except GenesysApiError as error:
+            if error.status != 401 or isinstance(error, GenesysAuthError):
+                raise
+            raise GenesysAuthError.after_attempts(
+                method=method,
+                path=path,
+                attempts=error.attempts + 1,
+                status=401,
+                correlation_id=error.correlation_id,
+                detail=f"{error.genesys_message or 'unauthorized'} (a freshly issued token was "
+                "refused too: check the OAuth client's roles)",
+                genesys_message=error.genesys_message,
+            ) from error
+
+    def iter_conversation_detail_pages(self, start: datetime, end: datetime) -> Iterator[dict]:
+        """Stream the details-query pages of completed conversations for [start, end), as sent.
+
+        Genesys has no cursor: pages are numbered, and the page past the end comes back without
+        `conversations`. An interval matching more than the result cap is split in halves, each
+        paged on its own. Genesys matches conversations by activity, so callers keep only those
+        whose `conversationStart` falls in their window and dedupe (pages shift while read).
+        """
+        interval = format_interval(start, end)  # refuses naive datetimes before any request
+        if not start < end:
+            raise ValueError(f"empty interval {interval}: start must precede end")
+        return self._pages_of_interval(start, end)
+
+    def list_wrapup_codes(self, include_state: str = "ActiveAndDeleted") -> list[dict]:
+        """Every wrap-up code, deleted ones included by default (old conversations reference them)."""
+        codes: list[dict] = []
+        page_number = 1
+        while True:
+            page = self.request_json(
+                "GET",
+                WRAPUP_CODE_DIVISION_VIEWS_PATH,
+                params={
+                    "pageSize": self.page_size,
+                    "pageNumber": page_number,
+                    "includeState": include_state,
+                },
+            )
+            entities = page.get("entities") or []
+            codes.extend(entities)
+            page_count = page.get("pageCount")
+            if not entities or (isinstance(page_count, int) and page_number >= page_count):
+                return codes
+            page_number += 1
+
+    def aggregate_wrapup_codes(self, start: datetime, end: datetime) -> dict:
+        """Hourly handle and after-call-work totals per wrap-up code over [start, end), as sent;
+        the reconciliation check compares them with the exported rows."""
+        return self.request_json(
+            "POST",
+            AGGREGATES_QUERY_PATH,
+            json_body={
+                "interval": format_interval(start, end),
+                "granularity": "PT1H",
+                "timeZone": "UTC",
+                "groupBy": ["wrapUpCode"],
+                "metrics": ["tHandle", "tAcw"],
+            },
+        )
+
+    def _authorized_exchange(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json_body: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        token = self._tokens.access_token()
+        return self._transport.exchange(
+            method,
+            self.endpoints.api_url + path,
+            path=path,
+            headers={"Authorization": f"Bearer {token}"},
+            params=params,
+            json_body=json_body,
+            redact=(token,),
+        )
+
+    def _pages_of_interval(self, start: datetime, end: datetime) -> Iterator[dict]:
+        page_number = 1
+        while True:
+            try:
+                page = self._details_page(start, end, page_number)
+            except GenesysApiError as error:
+                if error.status != 400 or not is_pagination_cap_message(error.genesys_message):
+                    raise
+                # totalHits grew past the cap while paging: the halves repeat some conversations
+                # already yielded, which the consumer's dedupe absorbs.
+                yield from self._pages_of_halves(start, end, total_hits=None)
+                return
+            total_hits = page.get("totalHits")
+            has_total = isinstance(total_hits, int)
+            if (
+                page_number == 1
+                and has_total
+                and exceeds_pagination_cap(total_hits, self.pagination_result_cap)
+            ):
+                yield from self._pages_of_halves(start, end, total_hits)
+                return
+            if not page.get("conversations"):
+                return
+            yield page
+            if has_total and page_number * self.page_size >= total_hits:
+                return
+            page_number += 1
+
+    def _pages_of_halves(
+        self, start: datetime, end: datetime, total_hits: int | None
+    ) -> Iterator[dict]:
+        halves = halve_interval(start, end)
+        if halves is None:
+            matched = f"{total_hits} conversations" if total_hits is not None else "too many results"
+            raise PaginationLimitError(
+                f"POST {DETAILS_QUERY_PATH}: interval {format_interval(start, end)} matches "
+                f"{matched}, more than the {self.pagination_result_cap} a details query can page "
+                "through, and is too short to split further",
+                method="POST",
+                path=DETAILS_QUERY_PATH,
+                status=400 if total_hits is None else None,
+            )
+        for half_start, half_end in halves:
+            yield from self._pages_of_interval(half_start, half_end)
+
+    def _details_page(self, start: datetime, end: datetime, page_number: int) -> dict:
+        return self.request_json(
+            "POST",
+            DETAILS_QUERY_PATH,
+            json_body={
+                "interval": format_interval(start, end),
+                "order": "asc",
+                "orderBy": "conversationStart",
+                "paging": {"pageSize": self.page_size, "pageNumber": page_number},
+                "conversationFilters": [
+                    {
+                        "type": "and",
+                        "predicates": [
+                            {
+                                "type": "dimension",
+                                "dimension": "conversationEnd",
+                                "operator": "exists",
+                            }
+                        ],
+                    }
+                ],
+            },
+        )

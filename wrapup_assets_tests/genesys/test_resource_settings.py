@@ -1,0 +1,124 @@
+import dagster as dg
+import pytest
+
+from wrapup_assets.genesys.errors import GenesysSettingsError
+from wrapup_assets.genesys.resource import GenesysCloudResource, genesys_resource_from_environment
+
+
+def test_no_genesys_variables_selects_the_embedded_emulator():
+    resource = genesys_resource_from_environment({"PATH": "/bin", "GENESYS_CLIENT_ID": "  "})
+    assert resource.use_embedded_emulator is True
+    assert resource.client_id is None and resource.region is None
+
+
+def test_region_and_credentials_become_env_vars_not_values():
+    resource = genesys_resource_from_environment(
+        {"GENESYS_REGION": "mypurecloud.ie", "GENESYS_CLIENT_ID": "id", "GENESYS_CLIENT_SECRET": "s3"}
+    )
+    assert resource.use_embedded_emulator is False
+    assert resource.region == dg.EnvVar("GENESYS_REGION")
+    assert resource.client_id == dg.EnvVar("GENESYS_CLIENT_ID")
+    assert resource.client_secret == dg.EnvVar("GENESYS_CLIENT_SECRET")
+    assert resource.api_url is None and resource.login_url is None
+
+
+def test_explicit_urls_are_used_when_no_region_is_set():
+    resource = genesys_resource_from_environment({"GENESYS_API_URL": "https://api.example.com"})
+    assert resource.region is None
+    assert resource.api_url == dg.EnvVar("GENESYS_API_URL")
+    assert resource.login_url == dg.EnvVar("GENESYS_LOGIN_URL")
+    assert resource.client_id == dg.EnvVar("GENESYS_CLIENT_ID")
+
+
+def test_numeric_tuning_is_read_from_the_environment():
+    resource = genesys_resource_from_environment(
+        {"GENESYS_REQUESTS_PER_MINUTE": "120", "GENESYS_READ_TIMEOUT_SECONDS": "12.5"}
+    )
+    assert (resource.requests_per_minute, resource.read_timeout_seconds) == (120, 12.5)
+
+
+def test_non_integer_requests_per_minute_is_a_clear_error():
+    with pytest.raises(GenesysSettingsError) as raised:
+        genesys_resource_from_environment({"GENESYS_REQUESTS_PER_MINUTE": "lots"})
+    assert str(raised.value) == "GENESYS_REQUESTS_PER_MINUTE must be an integer, got 'lots'"
+
+
+def test_missing_secret_fails_at_run_start_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("GENESYS_REGION", "mypurecloud.ie")
+    monkeypatch.setenv("GENESYS_CLIENT_ID", "id")
+    monkeypatch.delenv("GENESYS_CLIENT_SECRET", raising=False)
+    calls = []
+
+    @dg.asset
+    def touches_genesys(genesys: GenesysCloudResource) -> None:
+        calls.append(genesys)
+
+    with pytest.raises(dg.DagsterInvalidConfigError, match='"GENESYS_CLIENT_SECRET" which is not set'):
+        dg.materialize([touches_genesys], resources={"genesys": genesys_resource_from_environment()})
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            {"region": "mypurecloud.ie", "client_secret": "s3"},
+            "GENESYS_CLIENT_ID is not set: it must hold the OAuth client id",
+        ),
+        (
+            {"region": "mypurecloud.ie", "client_id": "id", "client_secret": " "},
+            "GENESYS_CLIENT_SECRET is not set: it must hold the OAuth client secret",
+        ),
+        (
+            {"client_id": "id", "client_secret": "s3"},
+            "no Genesys Cloud endpoint configured: set GENESYS_REGION (e.g. mypurecloud.ie) "
+            "or GENESYS_API_URL + GENESYS_LOGIN_URL",
+        ),
+        (
+            {"api_url": "https://api.mypurecloud.ie", "client_id": "id", "client_secret": "s3"},
+            "GENESYS_LOGIN_URL is not set (needed with GENESYS_API_URL when GENESYS_REGION "
+            "is not set), e.g. https://login.mypurecloud.ie",
+        ),
+        (
+            {
+                "region": "mypurecloud.ie",
+                "api_url": "https://api.mypurecloud.ie",
+                "client_id": "id",
+                "client_secret": "s3",
+            },
+            "set either GENESYS_REGION or GENESYS_API_URL + GENESYS_LOGIN_URL, not both",
+        ),
+        (
+            {"region": "mypurecloud.ie", "client_id": "id", "client_secret": "s3", "page_size": 0},
+            "GENESYS_PAGE_SIZE (page_size) must be positive, got 0",
+        ),
+        (
+            {
+                "region": "mypurecloud.ie",
+                "client_id": "id",
+                "client_secret": "s3",
+                "ca_bundle": "/nonexistent/ca.pem",
+            },
+            "GENESYS_CA_BUNDLE (ca_bundle) names a file that does not exist: '/nonexistent/ca.pem'",
+        ),
+        (
+            {"use_embedded_emulator": True},
+            "use_embedded_emulator is set but the emulator is not running: get_client() "
+            "works inside a Dagster run, where setup_for_execution starts it",
+        ),
+    ],
+)
+def test_bad_settings_name_the_environment_variable(settings, message):
+    with pytest.raises(GenesysSettingsError) as raised:
+        GenesysCloudResource(**settings).get_client()
+    assert str(raised.value) == message
+
+
+def test_region_settings_build_a_client_for_that_region_without_calling_it():
+    resource = GenesysCloudResource(region="mypurecloud.de", client_id="id", client_secret="s3cret")
+    with resource.get_client() as client:
+        assert client.endpoints.login_url == "https://login.mypurecloud.de"
+        assert repr(client) == (
+            "GenesysClient(client_id='id', api_url='https://api.mypurecloud.de', client_secret='***')"
+        )
+        assert client.request_count == 0
