@@ -1,0 +1,157 @@
+"""The Dagster IO manager that stores assets in the lake: thin glue over staging, publishing and reading."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+import pyarrow as pa
+from pydantic import Field
+
+from wrapup_assets.lake.errors import PartitionNotPublishedError, UnsupportedPartitioningError
+from wrapup_assets.lake.location import LAKE_URL_ENV_VAR, LakeLocation
+from wrapup_assets.lake.manifest import Manifest, ManifestFile, read_manifest
+from wrapup_assets.lake.page_files import write_pages
+from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES, read_parquet_partition, write_parquet_parts
+from wrapup_assets.lake.partitioning import LakePartition
+from wrapup_assets.lake.payloads import RawPagesOutput, RawPagesPartition
+from wrapup_assets.lake.publish import stage_partition
+
+PARQUET_FORMAT = "parquet"
+PAGES_FORMAT = "jsonl.zst"
+
+
+class LakeIOManager(dg.ConfigurableIOManager):
+    """Stores each asset partition as a published lake partition, Hive-laid-out and manifest-guarded.
+
+    A ``pa.Table`` becomes Parquet part files; a ``RawPagesOutput`` becomes pages.jsonl.zst plus
+    its sidecar files. Downstream assets read exactly the files each upstream manifest lists.
+    """
+
+    lake_url: str = Field(
+        description=(
+            f"Lake root, normally from {LAKE_URL_ENV_VAR}: a local directory (default ./data/lake) "
+            "or s3://bucket/prefix (credentials, AWS_REGION and AWS_ENDPOINT_URL from the AWS variables)."
+        )
+    )
+    target_file_bytes: int = Field(
+        default=DEFAULT_TARGET_FILE_BYTES,
+        description="Parquet part files roll over before passing this size (default 256 MiB).",
+    )
+
+    def handle_output(self, context: dg.OutputContext, obj: object) -> None:
+        """Stage and publish one partition, then tell the UI where it went and what it holds."""
+        location = LakeLocation.from_url(self.lake_url)
+        partition = _output_partition(context)
+        if isinstance(obj, pa.Table):
+            with stage_partition(location, partition, PARQUET_FORMAT, _schema_version(obj)) as staged:
+                write_parquet_parts(obj, obj.schema, staged, self.target_file_bytes)
+                manifest = staged.publish()
+            counts = {"dagster/row_count": manifest.total_rows}
+        elif isinstance(obj, RawPagesOutput):
+            with stage_partition(location, partition, PAGES_FORMAT) as staged:
+                pages_file = write_pages(obj.pages, staged)
+                for name, data in obj.sidecar_files.items():
+                    with staged.open_output_stream(name) as stream:
+                        stream.write(data)
+                    staged.add_file(name, rows=None)
+                manifest = staged.publish()
+            counts = {"pages": pages_file.rows}
+        else:
+            raise TypeError(
+                f"{partition.dataset}: the lake IO manager stores a pyarrow Table or a RawPagesOutput, "
+                f"got {type(obj).__name__}"
+            )
+        context.add_output_metadata(
+            {
+                "path": dg.MetadataValue.path(location.display_path(location.join(partition.relative_dir))),
+                "files": dg.MetadataValue.md(_files_markdown(manifest.files)),
+                "file_count": len(manifest.files),
+                "bytes": manifest.total_bytes,
+                **counts,
+            }
+        )
+
+    def load_input(self, context: dg.InputContext) -> pa.Table | RawPagesPartition:
+        """One table over every upstream partition (in key order), or the raw pages of one partition."""
+        location = LakeLocation.from_url(self.lake_url)
+        partitions = _input_partitions(context)
+        manifests = _read_manifests(location, partitions)
+        dataset = partitions[0].dataset
+        formats = {manifest.format for manifest in manifests}
+        if formats == {PARQUET_FORMAT}:
+            tables = [
+                read_parquet_partition(location, partition, manifest)
+                for partition, manifest in zip(partitions, manifests, strict=True)
+            ]
+            return pa.concat_tables(tables)
+        if formats == {PAGES_FORMAT}:
+            if len(partitions) != 1:
+                raise UnsupportedPartitioningError(
+                    f"{dataset}: raw pages are read one partition at a time, but {len(partitions)} "
+                    f"partitions were requested ({partitions[0].key} .. {partitions[-1].key})"
+                )
+            return RawPagesPartition(location=location, partition=partitions[0], manifest=manifests[0])
+        raise UnsupportedPartitioningError(
+            f"{dataset}: cannot read partitions stored as {sorted(formats)} together"
+        )
+
+
+def _dataset(context: dg.InputContext | dg.OutputContext) -> str:
+    return context.asset_key.path[-1]
+
+
+def _output_partition(context: dg.OutputContext) -> LakePartition:
+    dataset = _dataset(context)
+    if not context.has_asset_partitions:
+        return LakePartition.unpartitioned(dataset)
+    keys = context.asset_partition_keys
+    if len(keys) != 1:
+        raise UnsupportedPartitioningError(
+            f"{dataset}: this run writes {len(keys)} partitions ({keys[0]} .. {keys[-1]}) in one output; "
+            f"the lake writes one partition per run, so give the asset "
+            f"backfill_policy=dg.BackfillPolicy.multi_run(1) (single partition per run)"
+        )
+    window = context.asset_partitions_time_window
+    return LakePartition.from_time_window(dataset, window.start, window.end)
+
+
+def _input_partitions(context: dg.InputContext) -> list[LakePartition]:
+    dataset = _dataset(context)
+    if not context.has_asset_partitions:
+        return [LakePartition.unpartitioned(dataset)]
+    definition = context.asset_partitions_def
+    if not isinstance(definition, dg.TimeWindowPartitionsDefinition):
+        raise UnsupportedPartitioningError(
+            f"{dataset}: the lake stores hourly or daily time partitions, not {type(definition).__name__}"
+        )
+    partitions = []
+    for key in context.asset_partition_keys:
+        window = definition.time_window_for_partition_key(key)
+        partitions.append(LakePartition.from_time_window(dataset, window.start, window.end))
+    return partitions
+
+
+def _read_manifests(location: LakeLocation, partitions: Sequence[LakePartition]) -> list[Manifest]:
+    """Every partition's manifest; one error listing all the missing ones, not just the first."""
+    manifests: list[Manifest] = []
+    missing: dict[str | None, str] = {}
+    for partition in partitions:
+        try:
+            manifests.append(read_manifest(location, partition))
+        except PartitionNotPublishedError as error:
+            missing.update(error.missing)
+    if missing:
+        raise PartitionNotPublishedError(partitions[0].dataset, missing)
+    return manifests
+
+
+def _schema_version(table: pa.Table) -> int | None:
+    if "schema_version" not in table.column_names or table.num_rows == 0:
+        return None
+    return table.column("schema_version")[0].as_py()
+
+
+def _files_markdown(files: Sequence[ManifestFile]) -> str:
+    rows = [f"| {file.name} | {'' if file.rows is None else f'{file.rows:,}'} | {file.bytes:,} |" for file in files]
+    return "\n".join(["| file | rows | bytes |", "| --- | ---: | ---: |", *rows])

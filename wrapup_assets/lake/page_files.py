@@ -1,0 +1,56 @@
+"""Raw API pages as one zstd-compressed JSON Lines file per partition, written and read as streams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pyarrow as pa
+
+from wrapup_assets.lake.errors import CorruptPageFileError
+from wrapup_assets.lake.location import LakeLocation
+from wrapup_assets.lake.manifest import ManifestFile
+from wrapup_assets.lake.publish import StagedPartition
+
+PAGES_FILE_NAME = "pages.jsonl.zst"
+_READ_CHUNK_BYTES = 1 << 20
+
+
+def write_pages(pages: Iterable[bytes], staged: StagedPartition) -> ManifestFile:
+    """Stream pages into pages.jsonl.zst, one JSON document per line, without holding them all.
+
+    Each page must be a single line of JSON (compact encoding): a raw newline inside a page would
+    split it in two on replay, so it is rejected here rather than discovered then.
+    """
+    count = 0
+    with staged.open_output_stream(PAGES_FILE_NAME) as raw, pa.CompressedOutputStream(raw, "zstd") as out:
+        for page in pages:
+            if b"\n" in page:
+                raise ValueError(
+                    f"{staged.partition.dataset} partition {staged.partition.key}: page {count} contains a raw "
+                    f"newline; pass compact single-line JSON"
+                )
+            out.write(page)
+            out.write(b"\n")
+            count += 1
+    return staged.add_file(PAGES_FILE_NAME, rows=count)
+
+
+def iter_page_lines(location: LakeLocation, path: str) -> Iterator[bytes]:
+    """The pages of a pages.jsonl.zst file, one at a time, decompressed as a stream (bounded memory).
+
+    A truncated or corrupt file raises CorruptPageFileError naming the file, never a silent short read.
+    """
+    shown = location.display_path(path)
+    try:
+        with location.filesystem.open_input_stream(path, compression="zstd") as stream:
+            tail = b""
+            while chunk := stream.read(_READ_CHUNK_BYTES):
+                lines = (tail + chunk).split(b"\n")
+                tail = lines.pop()
+                yield from lines
+    except FileNotFoundError:
+        raise
+    except (OSError, pa.ArrowInvalid) as error:
+        raise CorruptPageFileError(f"{shown} is truncated or corrupt: {error}") from error
+    if tail:
+        raise CorruptPageFileError(f"{shown} is truncated: its last line has no newline")

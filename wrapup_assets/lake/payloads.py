@@ -1,0 +1,44 @@
+"""What assets hand to the lake IO manager for raw pages, and what a downstream asset gets back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from wrapup_assets.lake.location import LakeLocation
+from wrapup_assets.lake.manifest import Manifest
+from wrapup_assets.lake.page_files import PAGES_FILE_NAME, iter_page_lines
+from wrapup_assets.lake.partitioning import LakePartition
+
+
+@dataclass
+class RawPagesOutput:
+    """An hour of raw API pages to store: streamed, so a busy hour never sits in memory.
+
+    ``pages`` are compact JSON documents (one per page, no newline); ``sidecar_files`` are small
+    files stored next to them as-is, e.g. the ``wrapup_codes.json`` catalog used for the labels.
+    """
+
+    pages: Iterable[bytes]
+    sidecar_files: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RawPagesPartition:
+    """A published raw-pages partition, read lazily: pages are streamed only when iterated."""
+
+    location: LakeLocation
+    partition: LakePartition
+    manifest: Manifest
+
+    def iter_pages(self) -> Iterator[bytes]:
+        """Each stored page's JSON bytes, in the order they were fetched."""
+        return iter_page_lines(self.location, self.location.join(self.partition.relative_dir, PAGES_FILE_NAME))
+
+    def read_sidecar(self, name: str) -> bytes | None:
+        """A sidecar file's bytes, or None when this partition was published without it."""
+        if name not in self.manifest.file_names():
+            return None
+        path = self.location.join(self.partition.relative_dir, name)
+        with self.location.filesystem.open_input_stream(path, compression=None) as stream:
+            return stream.read()
