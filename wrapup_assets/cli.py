@@ -1,0 +1,193 @@
+"""The `wrapup-assets` command: the demo (a whole UTC day on the emulator) and the standalone emulator."""
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator, serve
+
+DEMO_DAY = "2024-05-01"
+BANNER_WIDTH = 78
+
+
+@dataclass(frozen=True)
+class PartitionReport:
+    """What one materialized partition produced, for the demo's progress lines and summary."""
+
+    partition: str
+    rows: int
+    files: int
+    bytes: int
+    checks: str
+    seconds: float
+
+
+def _loud(message: str) -> None:
+    print("=" * BANNER_WIDTH, message, "=" * BANNER_WIDTH, sep="\n", flush=True)
+
+
+def _report(result, asset_name: str, partition: str, seconds: float) -> PartitionReport:
+    """Rows, files and check outcomes of one asset's materialization in a finished run."""
+    materializations = result.asset_materializations_for_node(asset_name)
+    metadata = {key: value.value for key, value in materializations[0].metadata.items()} if materializations else {}
+    evaluations = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == asset_name]
+    checks = ", ".join(f"{e.check_name} {'passed' if e.passed else 'FAILED'}" for e in evaluations) or "none"
+    return PartitionReport(
+        partition=partition,
+        rows=int(metadata.get("dagster/row_count", 0)),
+        files=int(metadata.get("file_count", 0)),
+        bytes=int(metadata.get("bytes", 0)),
+        checks=checks,
+        seconds=seconds,
+    )
+
+
+def _run_partition(job, partition_key: str | None, instance, asset_name: str) -> PartitionReport:
+    quiet_logs = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    started = time.monotonic()
+    result = job.execute_in_process(
+        partition_key=partition_key, instance=instance, run_config=quiet_logs, raise_on_error=False
+    )
+    report = _report(result, asset_name, partition_key or "-", time.monotonic() - started)
+    if not result.success:
+        raise SystemExit(f"The run for {job.name} {partition_key or ''} failed (run id {result.run_id}); see the logs above.")
+    return report
+
+
+def _print_progress(report: PartitionReport) -> None:
+    print(
+        f"  {report.partition:<17} {report.rows:>7} rows  {report.files} file(s) {report.bytes:>10,} bytes  "
+        f"{report.checks}  ({report.seconds:.1f} s)",
+        flush=True,
+    )
+
+
+def _query_lake(lake: Path, day: str) -> None:
+    """The analyst's first query: rows per wrap-up code with labels, straight from the daily files."""
+    import duckdb
+
+    year, month, day_of_month = day.split("-")
+    daily_glob = lake / "wrapup_daily" / f"year={year}" / f"month={month}" / f"day={day_of_month}" / "*.parquet"
+    hourly_glob = lake / "wrapup_records" / "**" / "*.parquet"
+    query = (
+        "SELECT coalesce(wrap_up_code_id, '(no code)') AS wrap_up_code, wrap_up_code_label AS label, count(*) AS rows "
+        f"FROM read_parquet('{daily_glob}', hive_partitioning = true) GROUP BY ALL ORDER BY rows DESC, wrap_up_code"
+    )
+    print(f"\nDuckDB over the lake:\n  {query}\n")
+    connection = duckdb.connect()
+    per_code = connection.execute(query).fetchall()
+    print(f"{len(per_code)} wrap-up codes; the top 15:")
+    for code, label, rows in per_code[:15]:
+        print(f"  {rows:>6}  {code:<40} {label or ''}")
+    hours = connection.execute(
+        f"SELECT count(DISTINCT hour), count(*) FROM read_parquet('{hourly_glob}', hive_partitioning = true, "
+        "hive_types = {'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER}) "
+        f"WHERE year = {int(year)} AND month = {int(month)} AND day = {int(day_of_month)}"
+    ).fetchone()
+    print(f"\nHourly partitions of {day} read through hive_partitioning: {hours[0]} hours, {hours[1]} rows.")
+
+
+def run_demo(day: str, lake: Path, dagster_home: Path, conversations_per_hour: int) -> None:
+    """Materialize a whole UTC day on the embedded emulator, into a local lake, with runs kept in the UI."""
+    lake, dagster_home = lake.resolve(), dagster_home.resolve()
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = EmulatorConfig(conversations_per_hour=conversations_per_hour)
+    with GenesysEmulator(config) as emulator:
+        _loud(
+            "DEMO ON THE GENESYS CLOUD EMULATOR: synthetic data, not a real org.\n"
+            f"Emulator: {emulator.api_url}   lake: {lake}   DAGSTER_HOME: {dagster_home}"
+        )
+        os.environ.pop("GENESYS_REGION", None)
+        os.environ.update(
+            GENESYS_API_URL=emulator.api_url,
+            GENESYS_LOGIN_URL=emulator.login_url,
+            GENESYS_CLIENT_ID=config.client_id,
+            GENESYS_CLIENT_SECRET=config.client_secret,
+            WRAPUP_LAKE_URL=str(lake),
+            DAGSTER_HOME=str(dagster_home),
+        )
+        import dagster as dg
+
+        from wrapup_assets.definitions import defs
+        from wrapup_assets.partitions import day_hour_keys
+
+        instance = dg.DagsterInstance.get()
+        started = time.monotonic()
+        print("\nwrapup_codes (catalog):", flush=True)
+        _print_progress(_run_partition(defs.resolve_job_def("wrapup_codes_job"), None, instance, "wrapup_codes"))
+        print(f"\nwrapup_records, 24 hours of {day}:", flush=True)
+        hourly_job = defs.resolve_job_def("hourly_ingest_job")
+        hourly = []
+        for key in day_hour_keys(day):
+            hourly.append(_run_partition(hourly_job, key, instance, "wrapup_records"))
+            _print_progress(hourly[-1])
+        print(f"\nwrapup_daily {day}:", flush=True)
+        daily = _run_partition(defs.resolve_job_def("daily_compaction_job"), day, instance, "wrapup_daily")
+        _print_progress(daily)
+        elapsed = time.monotonic() - started
+
+    print(
+        f"\nSummary: {sum(r.rows for r in hourly)} rows in 24 hourly partitions "
+        f"({sum(r.bytes for r in hourly):,} bytes), {daily.rows} rows in {daily.files} daily file(s) "
+        f"({daily.bytes:,} bytes); every check passed; {elapsed:.0f} s."
+    )
+    _query_lake(lake, day)
+    _loud(
+        "That was the EMULATOR. To see these runs in the UI: make dev. For a real org set GENESYS_REGION\n"
+        "(or GENESYS_API_URL + GENESYS_LOGIN_URL), GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET (see README)."
+    )
+
+
+def _day(value: str) -> str:
+    """argparse type: a UTC day as YYYY-MM-DD."""
+    try:
+        datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day in the form YYYY-MM-DD") from None
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: `demo` and `emulator`."""
+    parser = argparse.ArgumentParser(prog="wrapup-assets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="materialize one UTC day on the embedded emulator")
+    demo.add_argument("--day", type=_day, default=DEMO_DAY, help=f"UTC day YYYY-MM-DD (default {DEMO_DAY})")
+    demo.add_argument("--lake", type=Path, default=Path("data/lake"), help="local lake directory (default ./data/lake)")
+    demo.add_argument("--dagster-home", type=Path, default=Path("data/dagster_home"), help="DAGSTER_HOME (default ./data/dagster_home)")
+    demo.add_argument("--conversations-per-hour", type=int, default=EmulatorConfig.conversations_per_hour, help="peak-hour volume")
+
+    emulator = commands.add_parser("emulator", help="serve the Genesys Cloud emulator until interrupted")
+    emulator.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=0, help="port; 0 picks a free one and prints it (default 0)")
+    emulator.add_argument("--client-id", default=EmulatorConfig.client_id, help=f"default {EmulatorConfig.client_id}")
+    emulator.add_argument("--client-secret", default=EmulatorConfig.client_secret, help=f"default {EmulatorConfig.client_secret}")
+    emulator.add_argument("--seed", type=int, default=EmulatorConfig.seed, help=f"data seed (default {EmulatorConfig.seed})")
+    emulator.add_argument("--conversations-per-hour", type=int, default=EmulatorConfig.conversations_per_hour, help="peak-hour volume")
+    emulator.add_argument("--requests-per-minute", type=int, default=None, help="rate limit per token (default unlimited)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `wrapup-assets` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        run_demo(args.day, args.lake, args.dagster_home, args.conversations_per_hour)
+    else:
+        config = EmulatorConfig(
+            seed=args.seed,
+            conversations_per_hour=args.conversations_per_hour,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            requests_per_minute=args.requests_per_minute,
+        )
+        try:
+            serve(config, host=args.host, port=args.port)
+        except KeyboardInterrupt:
+            sys.exit(0)

@@ -1,0 +1,54 @@
+"""The UTC hour and day partitions: the hourly partition is the export cursor.
+
+Dagster's record of materialized partitions replaces a hand-kept `interval_end`. The first
+partition comes from `WRAPUP_START_DATE` (default 2024-01-01) so that a backfill over "all" does
+not reach back further than the organisation's data; the last one is the last completed window,
+so a partition key from the future does not exist.
+"""
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+
+import dagster as dg
+
+START_DATE_VARIABLE = "WRAPUP_START_DATE"
+DEFAULT_START_DATE = "2024-01-01"
+
+
+class PartitionSettingsError(ValueError):
+    """A partition setting in the environment is malformed."""
+
+
+def start_date_from_environment(environ: Mapping[str, str] = os.environ) -> datetime:
+    """The first partition's day, read from `WRAPUP_START_DATE` (YYYY-MM-DD, UTC)."""
+    raw = environ.get(START_DATE_VARIABLE) or DEFAULT_START_DATE
+    try:
+        start = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise PartitionSettingsError(
+            f"{START_DATE_VARIABLE}={raw!r} is not a date in the form YYYY-MM-DD (UTC)"
+        ) from None
+    if start > datetime.now(timezone.utc):
+        raise PartitionSettingsError(f"{START_DATE_VARIABLE}={raw!r} is in the future")
+    return start
+
+
+START_DATE = start_date_from_environment()
+
+hourly_partitions = dg.HourlyPartitionsDefinition(
+    start_date=START_DATE.strftime("%Y-%m-%d-%H:%M"), timezone="UTC"
+)
+daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE.strftime("%Y-%m-%d"), timezone="UTC")
+
+
+def hour_window(partition_key: str) -> tuple[datetime, datetime]:
+    """The [start, end) UTC window of an hourly partition key such as `2024-05-01-09:00`."""
+    window = hourly_partitions.time_window_for_partition_key(partition_key)
+    return window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
+
+
+def day_hour_keys(day_key: str) -> list[str]:
+    """The 24 hourly partition keys of a daily partition key such as `2024-05-01`."""
+    day = datetime.strptime(day_key, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return [(day + timedelta(hours=h)).strftime("%Y-%m-%d-%H:%M") for h in range(24)]
