@@ -53,6 +53,10 @@ def test_an_hour_lands_exactly_the_contract_rows(emulator: GenesysEmulator, reso
     }
     raw = lake_dir / "raw_conversation_pages/year=2024/month=05/day=01/hour=09"
     assert sorted(p.name for p in raw.iterdir()) == ["_manifest.json", "pages.jsonl.zst", "wrapup_codes.json"]
+    raw_metadata = result.asset_materializations_for_node("raw_conversation_pages")[0].metadata
+    assert raw_metadata["api_requests"].value == len(emulator.request_log)
+    details_queries = [r for r in emulator.request_log if r.path.endswith("/details/query")]
+    assert raw_metadata["pages"].value == len(details_queries) == 1  # under 100 conversations: one page
 
 
 def test_rematerializing_an_hour_converges_to_the_same_files(emulator, resources, instance, lake_dir: Path):

@@ -27,15 +27,27 @@ class RawPagesConfig(dg.Config):
     """Replace ani, dnis, addresses, names, notes and attributes in the stored pages (on by default)."""
 
 
-def exported_page_lines(client: GenesysClient, start: datetime, end: datetime, redact: bool) -> Iterator[bytes]:
-    """Each details-query page of the window as one line of JSON, redacted when asked.
+class PageExport:
+    """The hour's pages as JSON lines, streamed from the API, with the figures a person checks after.
 
-    The generator owns the client: the IO manager drains it while writing, then it closes.
+    It owns the client: the IO manager drains `lines()` while writing, then the client closes.
     """
-    encoder = msgspec.json.Encoder()
-    with client:
-        for page in client.iter_conversation_detail_pages(start, end):
-            yield encoder.encode(redact_page(page) if redact else page)
+
+    def __init__(self, client: GenesysClient, start: datetime, end: datetime, redact: bool) -> None:
+        self._client, self._start, self._end, self._redact = client, start, end, redact
+        self._conversations = 0
+
+    def lines(self) -> Iterator[bytes]:
+        """Each details-query page of the window as one line of JSON, redacted when asked."""
+        encoder = msgspec.json.Encoder()
+        with self._client:
+            for page in self._client.iter_conversation_detail_pages(self._start, self._end):
+                self._conversations += len(page.get("conversations") or ())
+                yield encoder.encode(redact_page(page) if self._redact else page)
+
+    def summary(self) -> dict[str, int]:
+        """Conversations received and API requests sent (token and retries included)."""
+        return {"conversations_received": self._conversations, "api_requests": self._client.request_count}
 
 
 @dg.asset(
@@ -59,7 +71,9 @@ def raw_conversation_pages(
     context.log.info(f"Exporting {start.isoformat()} to {end.isoformat()}; catalog has {len(codes)} wrap-up codes")
     if not config.redact_personal_data:
         context.log.warning("Personal fields are stored unredacted in the raw pages (redact_personal_data=false)")
+    export = PageExport(client, start, end, config.redact_personal_data)
     return RawPagesOutput(
-        pages=exported_page_lines(client, start, end, config.redact_personal_data),
+        pages=export.lines(),
         sidecar_files={CATALOG_SNAPSHOT_NAME: encode_catalog_snapshot(codes, datetime.now(timezone.utc))},
+        summary=export.summary,
     )

@@ -56,7 +56,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
                         stream.write(data)
                     staged.add_file(name, rows=None)
                 manifest = staged.publish()
-            counts = {"pages": pages_file.rows}
+            counts = {"pages": pages_file.rows, **(obj.summary() if obj.summary else {})}
         else:
             raise TypeError(
                 f"{partition.dataset}: the lake IO manager stores a pyarrow Table or a RawPagesOutput, "

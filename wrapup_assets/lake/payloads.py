@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from wrapup_assets.lake.location import LakeLocation
@@ -17,10 +17,13 @@ class RawPagesOutput:
 
     ``pages`` are compact JSON documents (one per page, no newline); ``sidecar_files`` are small
     files stored next to them as-is, e.g. the ``wrapup_codes.json`` catalog used for the labels.
+    ``summary`` is asked once the pages are drained, for figures only known then (API requests,
+    conversations), which the IO manager adds to the materialization's metadata.
     """
 
     pages: Iterable[bytes]
     sidecar_files: Mapping[str, bytes] = field(default_factory=dict)
+    summary: Callable[[], Mapping[str, int]] | None = None
 
 
 @dataclass(frozen=True)
