@@ -24,8 +24,10 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/wrapup-assets demo --dagster-home $(DAGSTER_HOME)
 
-## test: the whole test suite (what CI runs)
+## test: lint, then the whole test suite (what CI runs)
 test: $(INSTALLED)
+	$(BIN)/ruff check wrapup_assets wrapup_assets_tests
+	$(BIN)/ruff format --check wrapup_assets wrapup_assets_tests
 	$(BIN)/python -m pytest
 
 ## dev: the Dagster UI on workspace.yaml (embedded emulator unless GENESYS_* are set)

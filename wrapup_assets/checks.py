@@ -6,11 +6,13 @@ and the asset then stops, so bad rows never reach the lake or the daily files.
 """
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import dagster as dg
+import pyarrow as pa
 
-from wrapup_assets.records.validation import CheckOutcome
+from wrapup_assets.partitions import utc_window
+from wrapup_assets.records.validation import CheckOutcome, check_key_unique, check_record_schema
 
 SCHEMA_CHECK = "record_schema"
 KEY_CHECK = "key_unique"
@@ -62,6 +64,16 @@ def check_results(named_outcomes: Iterable[tuple[str, CheckOutcome]]) -> list[dg
         )
         for name, outcome in named_outcomes
     ]
+
+
+def validated_records(context: dg.AssetExecutionContext, table: pa.Table) -> Iterator[dg.AssetCheckResult]:
+    """Run the schema and key checks on a partition's records, yield their results, stop if any failed."""
+    start, end = utc_window(context)
+    results = check_results(
+        [(SCHEMA_CHECK, check_record_schema(table, start, end)), (KEY_CHECK, check_key_unique(table))]
+    )
+    yield from results
+    raise_if_failed(context.partition_key, results)
 
 
 def raise_if_failed(partition_key: str, results: Sequence[dg.AssetCheckResult]) -> None:

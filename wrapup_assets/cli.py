@@ -55,7 +55,9 @@ def _run_partition(job, partition_key: str | None, instance, asset_name: str) ->
     )
     report = _report(result, asset_name, partition_key or "-", time.monotonic() - started)
     if not result.success:
-        raise SystemExit(f"The run for {job.name} {partition_key or ''} failed (run id {result.run_id}); see the logs above.")
+        raise SystemExit(
+            f"The run for {job.name} {partition_key or ''} failed (run id {result.run_id}); see the logs above."
+        )
     return report
 
 
@@ -160,17 +162,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="materialize one UTC day on the embedded emulator")
     demo.add_argument("--day", type=_day, default=DEMO_DAY, help=f"UTC day YYYY-MM-DD (default {DEMO_DAY})")
     demo.add_argument("--lake", type=Path, default=Path("data/lake"), help="local lake directory (default ./data/lake)")
-    demo.add_argument("--dagster-home", type=Path, default=Path("data/dagster_home"), help="DAGSTER_HOME (default ./data/dagster_home)")
-    demo.add_argument("--conversations-per-hour", type=int, default=EmulatorConfig.conversations_per_hour, help="peak-hour volume")
+    demo.add_argument(
+        "--dagster-home",
+        type=Path,
+        default=Path("data/dagster_home"),
+        help="DAGSTER_HOME (default ./data/dagster_home)",
+    )
+    demo.add_argument(
+        "--conversations-per-hour", type=int, default=EmulatorConfig.conversations_per_hour, help="peak-hour volume"
+    )
 
     emulator = commands.add_parser("emulator", help="serve the Genesys Cloud emulator until interrupted")
     emulator.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     emulator.add_argument("--port", type=int, default=0, help="port; 0 picks a free one and prints it (default 0)")
     emulator.add_argument("--client-id", default=EmulatorConfig.client_id, help=f"default {EmulatorConfig.client_id}")
-    emulator.add_argument("--client-secret", default=EmulatorConfig.client_secret, help=f"default {EmulatorConfig.client_secret}")
-    emulator.add_argument("--seed", type=int, default=EmulatorConfig.seed, help=f"data seed (default {EmulatorConfig.seed})")
-    emulator.add_argument("--conversations-per-hour", type=int, default=EmulatorConfig.conversations_per_hour, help="peak-hour volume")
-    emulator.add_argument("--requests-per-minute", type=int, default=None, help="rate limit per token (default unlimited)")
+    emulator.add_argument(
+        "--client-secret", default=EmulatorConfig.client_secret, help=f"default {EmulatorConfig.client_secret}"
+    )
+    emulator.add_argument(
+        "--seed", type=int, default=EmulatorConfig.seed, help=f"data seed (default {EmulatorConfig.seed})"
+    )
+    emulator.add_argument(
+        "--conversations-per-hour", type=int, default=EmulatorConfig.conversations_per_hour, help="peak-hour volume"
+    )
+    emulator.add_argument(
+        "--requests-per-minute", type=int, default=None, help="rate limit per token (default unlimited)"
+    )
     return parser
 
 

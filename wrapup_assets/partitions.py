@@ -8,7 +8,7 @@ so a partition key from the future does not exist.
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -24,31 +24,29 @@ def start_date_from_environment(environ: Mapping[str, str] = os.environ) -> date
     """The first partition's day, read from `WRAPUP_START_DATE` (YYYY-MM-DD, UTC)."""
     raw = environ.get(START_DATE_VARIABLE) or DEFAULT_START_DATE
     try:
-        start = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        start = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise PartitionSettingsError(
             f"{START_DATE_VARIABLE}={raw!r} is not a date in the form YYYY-MM-DD (UTC)"
         ) from None
-    if start > datetime.now(timezone.utc):
+    if start > datetime.now(UTC):
         raise PartitionSettingsError(f"{START_DATE_VARIABLE}={raw!r} is in the future")
     return start
 
 
 START_DATE = start_date_from_environment()
 
-hourly_partitions = dg.HourlyPartitionsDefinition(
-    start_date=START_DATE.strftime("%Y-%m-%d-%H:%M"), timezone="UTC"
-)
+hourly_partitions = dg.HourlyPartitionsDefinition(start_date=START_DATE.strftime("%Y-%m-%d-%H:%M"), timezone="UTC")
 daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE.strftime("%Y-%m-%d"), timezone="UTC")
 
 
-def hour_window(partition_key: str) -> tuple[datetime, datetime]:
-    """The [start, end) UTC window of an hourly partition key such as `2024-05-01-09:00`."""
-    window = hourly_partitions.time_window_for_partition_key(partition_key)
-    return window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
+def utc_window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
+    """The [start, end) of the run's partition as UTC datetimes (Dagster hands out its own tz type)."""
+    window = context.partition_time_window
+    return window.start.astimezone(UTC), window.end.astimezone(UTC)
 
 
 def day_hour_keys(day_key: str) -> list[str]:
     """The 24 hourly partition keys of a daily partition key such as `2024-05-01`."""
-    day = datetime.strptime(day_key, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    day = datetime.strptime(day_key, "%Y-%m-%d").replace(tzinfo=UTC)
     return [(day + timedelta(hours=h)).strftime("%Y-%m-%d-%H:%M") for h in range(24)]

@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -30,8 +30,15 @@ def test_dagster_asset_materialize_writes_the_hour_and_leaks_no_secret(tmp_path:
     lake, home = tmp_path / "lake", tmp_path / "dagster_home"
     home.mkdir()
     command = [
-        str(BIN / "dagster"), "asset", "materialize", "-m", "wrapup_assets.definitions",
-        "--select", "raw_conversation_pages,wrapup_records", "--partition", "2024-05-01-09:00",
+        str(BIN / "dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        "wrapup_assets.definitions",
+        "--select",
+        "raw_conversation_pages,wrapup_records",
+        "--partition",
+        "2024-05-01-09:00",
     ]
     with GenesysEmulator(config) as emulator:
         environment = clean_environment(
@@ -43,7 +50,7 @@ def test_dagster_asset_materialize_writes_the_hour_and_leaks_no_secret(tmp_path:
             DAGSTER_HOME=str(home),
         )
         runs = [subprocess.run(command, env=environment, capture_output=True, timeout=300) for _ in range(2)]
-        expected = emulator.expected_records(datetime(2024, 5, 1, 9, tzinfo=timezone.utc))
+        expected = emulator.expected_records(datetime(2024, 5, 1, 9, tzinfo=UTC))
 
     for run in runs:
         assert run.returncode == 0, run.stderr.decode()[-3000:]
@@ -67,9 +74,20 @@ def test_missing_client_secret_fails_before_any_api_call(tmp_path: Path):
             DAGSTER_HOME=str(tmp_path),
         )
         run = subprocess.run(
-            [str(BIN / "dagster"), "asset", "materialize", "-m", "wrapup_assets.definitions",
-             "--select", "raw_conversation_pages", "--partition", "2024-05-01-09:00"],
-            env=environment, capture_output=True, timeout=300,
+            [
+                str(BIN / "dagster"),
+                "asset",
+                "materialize",
+                "-m",
+                "wrapup_assets.definitions",
+                "--select",
+                "raw_conversation_pages",
+                "--partition",
+                "2024-05-01-09:00",
+            ],
+            env=environment,
+            capture_output=True,
+            timeout=300,
         )
         requests_seen = emulator.request_log
     assert run.returncode != 0
@@ -80,9 +98,20 @@ def test_missing_client_secret_fails_before_any_api_call(tmp_path: Path):
 def test_demo_materializes_a_whole_day_and_says_it_used_the_emulator(tmp_path: Path):
     lake = tmp_path / "lake"
     run = subprocess.run(
-        [str(BIN / "wrapup-assets"), "demo", "--lake", str(lake), "--dagster-home", str(tmp_path / "home"),
-         "--conversations-per-hour", "6"],
-        env=clean_environment(), capture_output=True, timeout=600, cwd=tmp_path,
+        [
+            str(BIN / "wrapup-assets"),
+            "demo",
+            "--lake",
+            str(lake),
+            "--dagster-home",
+            str(tmp_path / "home"),
+            "--conversations-per-hour",
+            "6",
+        ],
+        env=clean_environment(),
+        capture_output=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     output = run.stdout.decode()
     assert run.returncode == 0, run.stderr.decode()[-3000:]

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
-
 from dagster import DagsterRunStatus
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -28,7 +27,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def dagster_dev(tmp_path: Path) -> Iterator[tuple[DagsterGraphQLClient, Path]]:
-    """`dagster dev` as a user starts it, stopped with SIGINT (dagster ignores SIGTERM when started in the background)."""
+    """`dagster dev` as a user starts it; stopped with SIGINT, as dagster ignores SIGTERM in the background."""
     port, home, lake = free_port(), tmp_path / "home", tmp_path / "lake"
     home.mkdir()
     (home / "dagster.yaml").write_bytes((PROJECT / "dagster.yaml").read_bytes())
@@ -36,8 +35,12 @@ def dagster_dev(tmp_path: Path) -> Iterator[tuple[DagsterGraphQLClient, Path]]:
     environment.update(DAGSTER_HOME=str(home), WRAPUP_LAKE_URL=str(lake))
     process = subprocess.Popen(
         [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        cwd=PROJECT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     try:
@@ -73,7 +76,10 @@ def test_dagster_dev_lists_the_assets_and_runs_an_hour_on_the_embedded_emulator(
     client, lake = dagster_dev
     nodes = client._execute(ASSETS_QUERY)["assetNodes"]
     assert {node["assetKey"]["path"][0] for node in nodes} == {
-        "raw_conversation_pages", "wrapup_records", "wrapup_daily", "wrapup_codes",
+        "raw_conversation_pages",
+        "wrapup_records",
+        "wrapup_daily",
+        "wrapup_codes",
     }
     run_id = client.submit_job_execution("hourly_ingest_job", tags={"dagster/partition": HOUR})
     deadline = time.monotonic() + 180

@@ -15,9 +15,7 @@ def test_asset_keys_are_the_contract():
 
 
 def test_records_and_daily_carry_blocking_schema_and_key_checks():
-    check_keys = {
-        (key.asset_key.to_user_string(), key.name) for key in defs.resolve_asset_graph().asset_check_keys
-    }
+    check_keys = {(key.asset_key.to_user_string(), key.name) for key in defs.resolve_asset_graph().asset_check_keys}
     assert check_keys == {
         ("wrapup_records", "record_schema"),
         ("wrapup_records", "key_unique"),
@@ -28,4 +26,3 @@ def test_records_and_daily_carry_blocking_schema_and_key_checks():
 
 def test_jobs():
     assert {job.name for job in defs.jobs} == {"hourly_ingest_job", "daily_compaction_job", "wrapup_codes_job"}
-

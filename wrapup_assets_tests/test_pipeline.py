@@ -1,6 +1,6 @@
 """The whole pipeline on a real Dagster instance against the emulator over HTTP, read back as a user would."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -14,9 +14,9 @@ from wrapup_assets.emulator import GenesysEmulator
 from wrapup_assets.records.schema import RECORD_SCHEMA
 
 HOUR = "2024-05-01-09:00"
-HOUR_START = datetime(2024, 5, 1, 9, tzinfo=timezone.utc)
+HOUR_START = datetime(2024, 5, 1, 9, tzinfo=UTC)
 DAY = "2024-05-01"
-DAY_START = datetime(2024, 5, 1, tzinfo=timezone.utc)
+DAY_START = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def materialize_hour(key: str, resources: dict, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
@@ -72,7 +72,9 @@ def test_rematerializing_an_hour_converges_to_the_same_files(emulator, resources
 def test_a_day_compacts_24_hours_sorted_and_duckdb_reads_the_lake(emulator, resources, instance, lake_dir: Path):
     for hour in range(24):
         materialize_hour((DAY_START + timedelta(hours=hour)).strftime("%Y-%m-%d-%H:%M"), resources, instance)
-    result = dg.materialize(ALL_ASSETS, selection=[wrapup_daily], partition_key=DAY, resources=resources, instance=instance)
+    result = dg.materialize(
+        ALL_ASSETS, selection=[wrapup_daily], partition_key=DAY, resources=resources, instance=instance
+    )
     assert result.success
 
     expected = sorted_rows(
@@ -106,7 +108,11 @@ def test_a_day_compacts_24_hours_sorted_and_duckdb_reads_the_lake(emulator, reso
 def test_daily_refuses_a_day_with_a_missing_hour(emulator, resources, instance, lake_dir: Path):
     materialize_hour(HOUR, resources, instance)
     result = dg.materialize(
-        ALL_ASSETS, selection=[wrapup_daily], partition_key=DAY, resources=resources, instance=instance,
+        ALL_ASSETS,
+        selection=[wrapup_daily],
+        partition_key=DAY,
+        resources=resources,
+        instance=instance,
         raise_on_error=False,
     )
     assert not result.success

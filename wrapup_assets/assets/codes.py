@@ -4,7 +4,7 @@ Historical records reference deleted codes, so the catalog is read with both sta
 carries its state; nothing is ever validated against today's catalog.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import pyarrow as pa
@@ -16,13 +16,25 @@ CODES_SCHEMA = pa.schema(
     [
         pa.field("wrap_up_code_id", pa.string(), nullable=False, metadata={"description": "Genesys wrap-up code id"}),
         pa.field("name", pa.string(), metadata={"description": "The code's name in the catalog"}),
-        pa.field("state", pa.dictionary(pa.int32(), pa.string()), nullable=False, metadata={"description": "active or deleted"}),
-        pa.field("division_id", pa.dictionary(pa.int32(), pa.string()), metadata={"description": "Division of the code"}),
+        pa.field(
+            "state",
+            pa.dictionary(pa.int32(), pa.string()),
+            nullable=False,
+            metadata={"description": "active or deleted"},
+        ),
+        pa.field(
+            "division_id", pa.dictionary(pa.int32(), pa.string()), metadata={"description": "Division of the code"}
+        ),
         pa.field("division_name", pa.dictionary(pa.int32(), pa.string()), metadata={"description": "Division name"}),
         pa.field("description", pa.string(), metadata={"description": "The code's description"}),
         pa.field("date_created", pa.timestamp("us", tz="UTC"), metadata={"description": "When the code was created"}),
         pa.field("date_modified", pa.timestamp("us", tz="UTC"), metadata={"description": "Last change in Genesys"}),
-        pa.field("snapshot_at", pa.timestamp("us", tz="UTC"), nullable=False, metadata={"description": "When this catalog was read"}),
+        pa.field(
+            "snapshot_at",
+            pa.timestamp("us", tz="UTC"),
+            nullable=False,
+            metadata={"description": "When this catalog was read"},
+        ),
     ]
 )
 
@@ -67,6 +79,6 @@ def wrapup_codes(context: dg.AssetExecutionContext, genesys: GenesysCloudResourc
     with genesys.get_client() as client:
         active = client.list_wrapup_codes("Active")
         deleted = client.list_wrapup_codes("Deleted")
-    table = catalog_table(active, deleted, datetime.now(timezone.utc))
+    table = catalog_table(active, deleted, datetime.now(UTC))
     context.log.info(f"Catalog: {len(active)} active and {table.num_rows - len(active)} deleted wrap-up codes")
     return dg.Output(table, metadata={"active_codes": len(active), "deleted_codes": table.num_rows - len(active)})

@@ -6,8 +6,6 @@ instead of silently picking one copy. Rows are sorted by `interaction_timestamp`
 row groups on time ranges.
 """
 
-from datetime import timezone
-
 import dagster as dg
 import pyarrow as pa
 
@@ -18,10 +16,9 @@ from wrapup_assets.assets.metadata import (
     time_range_metadata,
     top_wrap_up_codes_markdown,
 )
-from wrapup_assets.checks import KEY_CHECK, SCHEMA_CHECK, check_results, raise_if_failed, record_check_specs
+from wrapup_assets.checks import record_check_specs, validated_records
 from wrapup_assets.partitions import daily_partitions
 from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
-from wrapup_assets.records.validation import check_key_unique, check_record_schema
 
 SORT_ORDER = [("interaction_timestamp", "ascending")] + [(column, "ascending") for column in RECORD_KEY]
 
@@ -39,13 +36,7 @@ SORT_ORDER = [("interaction_timestamp", "ascending")] + [(column, "ascending") f
     ),
 )
 def wrapup_daily(context: dg.AssetExecutionContext, wrapup_records: pa.Table):
-    window = context.partition_time_window
-    start, end = window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
-    results = check_results(
-        [(SCHEMA_CHECK, check_record_schema(wrapup_records, start, end)), (KEY_CHECK, check_key_unique(wrapup_records))]
-    )
-    yield from results
-    raise_if_failed(context.partition_key, results)
+    yield from validated_records(context, wrapup_records)
     day = wrapup_records.sort_by(SORT_ORDER)
     yield dg.Output(
         day,

@@ -37,7 +37,10 @@ def top_wrap_up_codes_markdown(table: pa.Table, limit: int = 10) -> str:
     )
     lines = ["| wrap-up code | label | rows |", "|---|---|---:|"]
     for code, label, rows in zip(
-        counts["wrap_up_code_id"].to_pylist(), counts["wrap_up_code_label"].to_pylist(), counts["count_all"].to_pylist()
+        counts["wrap_up_code_id"].to_pylist(),
+        counts["wrap_up_code_label"].to_pylist(),
+        counts["count_all"].to_pylist(),
+        strict=True,
     ):
         lines.append(f"| {code or '_(none)_'} | {label or ''} | {rows} |")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ redacted before they touch disk unless the run config says otherwise.
 """
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import msgspec
@@ -16,7 +16,7 @@ from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS
 from wrapup_assets.genesys.client import GenesysClient
 from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.payloads import RawPagesOutput
-from wrapup_assets.partitions import hourly_partitions
+from wrapup_assets.partitions import hourly_partitions, utc_window
 from wrapup_assets.records.redact import redact_page
 
 
@@ -64,8 +64,7 @@ class PageExport:
 def raw_conversation_pages(
     context: dg.AssetExecutionContext, config: RawPagesConfig, genesys: GenesysCloudResource
 ) -> RawPagesOutput:
-    window = context.partition_time_window
-    start, end = window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
+    start, end = utc_window(context)
     client = genesys.get_client()
     codes = client.list_wrapup_codes("ActiveAndDeleted")
     context.log.info(f"Exporting {start.isoformat()} to {end.isoformat()}; catalog has {len(codes)} wrap-up codes")
@@ -74,6 +73,6 @@ def raw_conversation_pages(
     export = PageExport(client, start, end, config.redact_personal_data)
     return RawPagesOutput(
         pages=export.lines(),
-        sidecar_files={CATALOG_SNAPSHOT_NAME: encode_catalog_snapshot(codes, datetime.now(timezone.utc))},
+        sidecar_files={CATALOG_SNAPSHOT_NAME: encode_catalog_snapshot(codes, datetime.now(UTC))},
         summary=export.summary,
     )

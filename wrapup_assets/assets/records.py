@@ -5,8 +5,6 @@ gives the same rows as the live export did. The schema and key checks run before
 handed to the IO manager: a failing hour is recorded as failed and nothing is published.
 """
 
-from datetime import timezone
-
 import dagster as dg
 
 from wrapup_assets.assets.catalog_snapshot import CATALOG_SNAPSHOT_NAME, code_labels_from_snapshot
@@ -17,12 +15,11 @@ from wrapup_assets.assets.metadata import (
     time_range_metadata,
     top_wrap_up_codes_markdown,
 )
-from wrapup_assets.checks import KEY_CHECK, SCHEMA_CHECK, check_results, raise_if_failed, record_check_specs
+from wrapup_assets.checks import record_check_specs, validated_records
 from wrapup_assets.lake.payloads import RawPagesPartition
-from wrapup_assets.partitions import hourly_partitions
+from wrapup_assets.partitions import hourly_partitions, utc_window
 from wrapup_assets.records.flatten import RecordsBuilder
 from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION
-from wrapup_assets.records.validation import check_key_unique, check_record_schema
 
 
 @dg.asset(
@@ -38,8 +35,7 @@ from wrapup_assets.records.validation import check_key_unique, check_record_sche
     ),
 )
 def wrapup_records(context: dg.AssetExecutionContext, raw_conversation_pages: RawPagesPartition):
-    window = context.partition_time_window
-    start, end = window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
+    start, end = utc_window(context)
     snapshot = raw_conversation_pages.read_sidecar(CATALOG_SNAPSHOT_NAME)
     if snapshot is None:
         context.log.warning(
@@ -56,11 +52,7 @@ def wrapup_records(context: dg.AssetExecutionContext, raw_conversation_pages: Ra
             + "; ".join(stats.malformed_reasons)
         )
 
-    results = check_results(
-        [(SCHEMA_CHECK, check_record_schema(table, start, end)), (KEY_CHECK, check_key_unique(table))]
-    )
-    yield from results
-    raise_if_failed(context.partition_key, results)
+    yield from validated_records(context, table)
     yield dg.Output(
         table,
         metadata={

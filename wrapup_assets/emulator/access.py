@@ -62,8 +62,9 @@ class AccessControl:
         """Raises the 401 or 429 ApiError that a request with this Authorization header gets."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "No authentication bearer token specified in authorization header.",
-                           code="authentication.required")
+            raise ApiError(
+                401, "No authentication bearer token specified in authorization header.", code="authentication.required"
+            )
         now = time.monotonic()
         with self._lock:
             expiry = self._expiry_by_token.get(token)

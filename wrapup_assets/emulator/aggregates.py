@@ -20,8 +20,9 @@ from typing import Any
 
 from wrapup_assets.emulator.conversation_source import ConversationSource
 from wrapup_assets.emulator.errors import ApiError
-from wrapup_assets.emulator.instants import DAY_MS, HOUR_MS, iso_ms, parse_interval
+from wrapup_assets.emulator.instants import DAY_MS, HOUR_MS, iso_ms
 from wrapup_assets.emulator.oracle import agent_sessions, metric_total, session_wrap_up_code
+from wrapup_assets.emulator.selection import parse_body_interval
 
 MAX_AGGREGATE_INTERVAL_MS = 31 * DAY_MS
 GRANULARITIES = {"PT1H": HOUR_MS, "P1D": DAY_MS}
@@ -32,7 +33,7 @@ BucketKey = tuple[str | None, int]
 
 def aggregates_query(source: ConversationSource, body: dict[str, Any]) -> dict[str, Any]:
     """Per wrap-up code and bucket, the stats of the requested session metrics."""
-    start_ms, end_ms = _interval(body)
+    start_ms, end_ms = parse_body_interval(body, MAX_AGGREGATE_INTERVAL_MS)
     granularity = body.get("granularity")
     if granularity is not None and granularity not in GRANULARITIES:
         raise ApiError(400, f"granularity {granularity!r} is not supported by the emulator (PT1H, P1D or none)")
@@ -58,19 +59,6 @@ def aggregates_query(source: ConversationSource, body: dict[str, Any]) -> dict[s
                 if value is not None:
                     totals[(code, bucket_start)][name].append(value)
     return {"results": _results(totals, metrics, bucket_ms, end_ms)} if totals else {}
-
-
-def _interval(body: dict[str, Any]) -> tuple[int, int]:
-    interval = body.get("interval")
-    if not isinstance(interval, str):
-        raise ApiError(400, "interval is required and must be 'start/end' in ISO 8601")
-    try:
-        start_ms, end_ms = parse_interval(interval)
-    except ValueError as error:
-        raise ApiError(400, f"Invalid interval: {error}") from None
-    if end_ms - start_ms > MAX_AGGREGATE_INTERVAL_MS:
-        raise ApiError(400, f"Interval {interval} exceeds the maximum of 31 days")
-    return start_ms, end_ms
 
 
 def _results(

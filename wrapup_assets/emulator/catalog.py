@@ -27,11 +27,7 @@ def wrapup_code_listing(organization: Organization, path: str, params: dict[str,
         raise ApiError(400, f"pageSize must be at most {MAX_PAGE_SIZE}, got {page_size}")
     name_filter = params.get("name", "").rstrip("*").lower()
     codes = sorted(
-        (
-            code
-            for code in organization.codes
-            if code.deleted in STATES[state] and name_filter in code.name.lower()
-        ),
+        (code for code in organization.codes if code.deleted in STATES[state] and name_filter in code.name.lower()),
         key=lambda code: code.name.lower(),
     )
     page_count = math.ceil(len(codes) / page_size)

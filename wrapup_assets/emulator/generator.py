@@ -194,8 +194,14 @@ class _ConversationBuilder:
         self._note_division(queue)
         disposition = _pick(self.rng, DISPOSITION_WEIGHTS)
         return self._agent(
-            "voice", "outbound", queue, self.start_ms, self._talk_ms("voice", long=False), customer,
-            ending="client", disposition_name=disposition,
+            "voice",
+            "outbound",
+            queue,
+            self.start_ms,
+            self._talk_ms("voice", long=False),
+            customer,
+            ending="client",
+            disposition_name=disposition,
         )
 
     def _talk_ms(self, media_type: str, long: bool) -> int:
@@ -256,7 +262,10 @@ class _ConversationBuilder:
             direction="inbound",
             segments=(
                 SegmentPlan(
-                    "interact", start_ms, end_ms, queue_id=queue.queue_id,
+                    "interact",
+                    start_ms,
+                    end_ms,
+                    queue_id=queue.queue_id,
                     disconnect_type="transfer" if answered else "peer",
                 ),
             ),

@@ -30,8 +30,8 @@ class Selection:
     predicates: tuple[ConversationPredicate, ...]
 
 
-def parse_selection(body: dict[str, Any], max_interval_ms: int) -> Selection:
-    """Reads interval, order, orderBy and conversationFilters; ApiError 400 on anything unsupported."""
+def parse_body_interval(body: dict[str, Any], max_interval_ms: int) -> tuple[int, int]:
+    """The body's required `interval` as epoch milliseconds; ApiError 400 when missing, malformed or too long."""
     interval = body.get("interval")
     if not isinstance(interval, str):
         raise ApiError(400, "interval is required and must be 'start/end' in ISO 8601")
@@ -41,6 +41,12 @@ def parse_selection(body: dict[str, Any], max_interval_ms: int) -> Selection:
         raise ApiError(400, f"Invalid interval: {error}") from None
     if end_ms - start_ms > max_interval_ms:
         raise ApiError(400, f"Interval {interval} exceeds the maximum of {max_interval_ms // DAY_MS} days")
+    return start_ms, end_ms
+
+
+def parse_selection(body: dict[str, Any], max_interval_ms: int) -> Selection:
+    """Reads interval, order, orderBy and conversationFilters; ApiError 400 on anything unsupported."""
+    start_ms, end_ms = parse_body_interval(body, max_interval_ms)
     order = body.get("order", "asc")
     if order not in ORDERS:
         raise ApiError(400, f"order must be one of {', '.join(ORDERS)}, got {order!r}")

@@ -302,7 +302,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         body = b"" if response.payload is None else _encode(response.payload)
         self._send(
-            response.status, body, headers=response.headers,
+            response.status,
+            body,
+            headers=response.headers,
             truncate=kind == "truncated_body",
         )
 
@@ -320,8 +322,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, path: str, query: str, raw_body: bytes) -> _Response:
         route = next(
-            ((endpoint, match) for method, pattern, endpoint in ROUTES
-             if method == self.command and (match := pattern.match(path))),
+            (
+                (endpoint, match)
+                for method, pattern, endpoint in ROUTES
+                if method == self.command and (match := pattern.match(path))
+            ),
             None,
         )
         if route is None:

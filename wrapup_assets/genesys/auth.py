@@ -34,9 +34,7 @@ class ClientCredentialsTokenProvider:
         self._transport = transport
         self._token_url = login_url.rstrip("/") + TOKEN_PATH
         self._client_secret = client_secret
-        self._basic_credentials = base64.b64encode(
-            f"{client_id}:{client_secret}".encode()
-        ).decode("ascii")
+        self._basic_credentials = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
         self._clock = clock
         self._token: str | None = None
         self._renew_at = 0.0

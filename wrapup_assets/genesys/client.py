@@ -80,9 +80,7 @@ class GenesysClient:
             timeout=(connect_timeout_seconds, read_timeout_seconds),
             sleep=sleep,
         )
-        self._tokens = ClientCredentialsTokenProvider(
-            self._transport, endpoints.login_url, client_id, client_secret
-        )
+        self._tokens = ClientCredentialsTokenProvider(self._transport, endpoints.login_url, client_id, client_secret)
 
     @property
     def request_count(self) -> int:
@@ -105,10 +103,7 @@ class GenesysClient:
         self.close()
 
     def __repr__(self) -> str:
-        return (
-            f"GenesysClient(client_id={self.client_id!r}, api_url={self.endpoints.api_url!r}, "
-            "client_secret='***')"
-        )
+        return f"GenesysClient(client_id={self.client_id!r}, api_url={self.endpoints.api_url!r}, client_secret='***')"
 
     def request_json(
         self,
@@ -124,9 +119,7 @@ class GenesysClient:
         repeated; a second 401 is a `GenesysAuthError`.
         """
         if not path.startswith("/api/"):
-            raise ValueError(
-                f"path must start with /api/ (the host comes from the endpoints), got {path!r}"
-            )
+            raise ValueError(f"path must start with /api/ (the host comes from the endpoints), got {path!r}")
         try:
             return self._authorized_exchange(method, path, params, json_body)
         except GenesysApiError as error:
@@ -230,11 +223,7 @@ class GenesysClient:
                 return
             total_hits = page.get("totalHits")
             has_total = isinstance(total_hits, int)
-            if (
-                page_number == 1
-                and has_total
-                and exceeds_pagination_cap(total_hits, self.pagination_result_cap)
-            ):
+            if page_number == 1 and has_total and exceeds_pagination_cap(total_hits, self.pagination_result_cap):
                 yield from self._pages_of_halves(start, end, total_hits)
                 return
             if not page.get("conversations"):
@@ -244,9 +233,7 @@ class GenesysClient:
                 return
             page_number += 1
 
-    def _pages_of_halves(
-        self, start: datetime, end: datetime, total_hits: int | None
-    ) -> Iterator[dict]:
+    def _pages_of_halves(self, start: datetime, end: datetime, total_hits: int | None) -> Iterator[dict]:
         halves = halve_interval(start, end)
         if halves is None:
             matched = f"{total_hits} conversations" if total_hits is not None else "too many results"

@@ -51,9 +51,7 @@ def endpoints_for_region(region: str) -> GenesysEndpoints:
     api_host = REGION_API_HOSTS.get(name)
     if api_host is None:
         valid = ", ".join(sorted(REGION_API_HOSTS))
-        raise GenesysSettingsError(
-            f"GENESYS_REGION {region!r} is not a Genesys Cloud region; valid regions: {valid}"
-        )
+        raise GenesysSettingsError(f"GENESYS_REGION {region!r} is not a Genesys Cloud region; valid regions: {valid}")
     login_host = "login." + api_host.removeprefix("api.")
     return GenesysEndpoints(api_url=f"https://{api_host}", login_url=f"https://{login_host}")
 
@@ -67,9 +65,7 @@ def endpoints_from_urls(api_url: str, login_url: str) -> GenesysEndpoints:
     """
     return GenesysEndpoints(
         api_url=_validated_base_url("GENESYS_API_URL", api_url, "https://api.mypurecloud.ie"),
-        login_url=_validated_base_url(
-            "GENESYS_LOGIN_URL", login_url, "https://login.mypurecloud.ie"
-        ),
+        login_url=_validated_base_url("GENESYS_LOGIN_URL", login_url, "https://login.mypurecloud.ie"),
     )
 
 
@@ -79,17 +75,14 @@ def _validated_base_url(variable: str, url: str, example: str) -> str:
     if parts.username is not None or parts.password is not None:
         # The value is not echoed: it holds credentials.
         raise GenesysSettingsError(
-            f"{variable} must not contain credentials (user:password@); give scheme and host only, "
-            f"such as {example}"
+            f"{variable} must not contain credentials (user:password@); give scheme and host only, such as {example}"
         )
     try:
         port = parts.port
     except ValueError:
         port = -1
     if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
-        raise GenesysSettingsError(
-            f"{variable} must be a URL of scheme and host only, such as {example}; got {url!r}"
-        )
+        raise GenesysSettingsError(f"{variable} must be a URL of scheme and host only, such as {example}; got {url!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")):
         raise GenesysSettingsError(
             f"{variable} must be scheme and host only, without path, query or fragment "
@@ -97,8 +90,7 @@ def _validated_base_url(variable: str, url: str, example: str) -> str:
         )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise GenesysSettingsError(
-            f"{variable} must use https (plain http is allowed only for loopback hosts such as "
-            f"127.0.0.1); got {url!r}"
+            f"{variable} must use https (plain http is allowed only for loopback hosts such as 127.0.0.1); got {url!r}"
         )
     return f"{parts.scheme}://{parts.netloc.lower()}"
 

@@ -90,8 +90,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
     max_attempts: int = Field(
         default=6,
         description=(
-            "Attempts per API call before giving up on 429, 5xx and connection errors "
-            "(GENESYS_MAX_ATTEMPTS)."
+            "Attempts per API call before giving up on 429, 5xx and connection errors (GENESYS_MAX_ATTEMPTS)."
         ),
     )
     read_timeout_seconds: float = Field(
@@ -101,8 +100,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
     ca_bundle: str | None = Field(
         default=None,
         description=(
-            "Path to a CA bundle for a TLS-inspecting proxy (GENESYS_CA_BUNDLE); "
-            "certificates are always verified."
+            "Path to a CA bundle for a TLS-inspecting proxy (GENESYS_CA_BUNDLE); certificates are always verified."
         ),
     )
     use_embedded_emulator: bool = Field(
@@ -158,9 +156,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
         else:
             endpoints = self._endpoints()
             client_id = _required(self.client_id, "GENESYS_CLIENT_ID", "the OAuth client id")
-            client_secret = _required(
-                self.client_secret, "GENESYS_CLIENT_SECRET", "the OAuth client secret"
-            )
+            client_secret = _required(self.client_secret, "GENESYS_CLIENT_SECRET", "the OAuth client secret")
         return GenesysClient(
             endpoints,
             client_id,
@@ -178,9 +174,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
         login_url = (self.login_url or "").strip()
         if region:
             if api_url or login_url:
-                raise GenesysSettingsError(
-                    "set either GENESYS_REGION or GENESYS_API_URL + GENESYS_LOGIN_URL, not both"
-                )
+                raise GenesysSettingsError("set either GENESYS_REGION or GENESYS_API_URL + GENESYS_LOGIN_URL, not both")
             return endpoints_for_region(region)
         if not api_url and not login_url:
             raise GenesysSettingsError(
@@ -203,9 +197,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
         for field in ("requests_per_minute", "page_size", "max_attempts", "read_timeout_seconds"):
             value = getattr(self, field)
             if value <= 0:
-                raise GenesysSettingsError(
-                    f"{_VARIABLE_OF_FIELD[field]} ({field}) must be positive, got {value}"
-                )
+                raise GenesysSettingsError(f"{_VARIABLE_OF_FIELD[field]} ({field}) must be positive, got {value}")
         if self.ca_bundle is not None and not os.path.exists(self.ca_bundle):
             raise GenesysSettingsError(
                 f"GENESYS_CA_BUNDLE (ca_bundle) names a file that does not exist: {self.ca_bundle!r}"

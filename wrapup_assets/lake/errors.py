@@ -23,9 +23,7 @@ class PartitionNotPublishedError(LakeError, LookupError):
     def __init__(self, dataset: str, missing: Mapping[str | None, str]) -> None:
         self.dataset = dataset
         self.missing = dict(missing)
-        described = ", ".join(
-            f"{key or 'unpartitioned'} (no manifest at {path})" for key, path in self.missing.items()
-        )
+        described = ", ".join(f"{key or 'unpartitioned'} (no manifest at {path})" for key, path in self.missing.items())
         noun = "partition is" if len(self.missing) == 1 else f"{len(self.missing)} partitions are"
         super().__init__(f"{dataset}: {noun} not published: {described}")
 

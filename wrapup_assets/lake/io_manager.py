@@ -92,9 +92,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
                     f"partitions were requested ({partitions[0].key} .. {partitions[-1].key})"
                 )
             return RawPagesPartition(location=location, partition=partitions[0], manifest=manifests[0])
-        raise UnsupportedPartitioningError(
-            f"{dataset}: cannot read partitions stored as {sorted(formats)} together"
-        )
+        raise UnsupportedPartitioningError(f"{dataset}: cannot read partitions stored as {sorted(formats)} together")
 
 
 def _dataset(context: dg.InputContext | dg.OutputContext) -> str:

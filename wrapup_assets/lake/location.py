@@ -96,8 +96,7 @@ class LakeLocation:
         parts = urlsplit(text)
         if parts.scheme != "s3":
             raise LakeSettingsError(
-                f"{LAKE_URL_ENV_VAR}={url!r} uses an unsupported scheme {parts.scheme!r}; "
-                f"use {_ACCEPTED_FORMS}"
+                f"{LAKE_URL_ENV_VAR}={url!r} uses an unsupported scheme {parts.scheme!r}; use {_ACCEPTED_FORMS}"
             )
         if not parts.netloc:
             raise LakeSettingsError(f"{LAKE_URL_ENV_VAR}={url!r} names no bucket; use {_ACCEPTED_FORMS}")

@@ -36,9 +36,7 @@ RECORD_SCHEMA: pa.Schema = pa.schema(
 
 RECORD_KEY: tuple[str, str] = ("interaction_id", "session_id")
 
-DICTIONARY_COLUMNS: tuple[str, ...] = tuple(
-    field.name for field in RECORD_SCHEMA if pa.types.is_dictionary(field.type)
-)
+DICTIONARY_COLUMNS: tuple[str, ...] = tuple(field.name for field in RECORD_SCHEMA if pa.types.is_dictionary(field.type))
 
 
 def empty_records_table() -> pa.Table:

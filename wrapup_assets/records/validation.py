@@ -128,8 +128,8 @@ def _row_failures(table: pa.Table, failure_cases: pl.DataFrame) -> CheckOutcome:
 
 def check_key_unique(table: pa.Table) -> CheckOutcome:
     """A key seen twice means dedup failed and a daily total would double-count a session."""
-    key_counts = table.select(list(RECORD_KEY)).group_by(list(RECORD_KEY), use_threads=False).aggregate(
-        [([], "count_all")]
+    key_counts = (
+        table.select(list(RECORD_KEY)).group_by(list(RECORD_KEY), use_threads=False).aggregate([([], "count_all")])
     )
     duplicates = key_counts.filter(pc.greater(key_counts["count_all"], 1))
     first = duplicates.slice(0, FIRST_DUPLICATES)

@@ -11,13 +11,16 @@ DAY = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def test_hourly_totals_per_code_agree_with_the_expected_records(emulator: GenesysEmulator, api: ApiSession) -> None:
-    response = api.post(AGGREGATES, {
-        "interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z",
-        "granularity": "PT1H",
-        "timeZone": "UTC",
-        "groupBy": ["wrapUpCode"],
-        "metrics": ["tHandle", "tAcw"],
-    })
+    response = api.post(
+        AGGREGATES,
+        {
+            "interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z",
+            "granularity": "PT1H",
+            "timeZone": "UTC",
+            "groupBy": ["wrapUpCode"],
+            "metrics": ["tHandle", "tAcw"],
+        },
+    )
     assert response.status_code == 200, response.text
     reported: dict[tuple[str | None, str, str], dict[str, int]] = {}
     for result in response.json()["results"]:
@@ -40,7 +43,8 @@ def test_hourly_totals_per_code_agree_with_the_expected_records(emulator: Genesy
 
 
 def test_unsupported_group_by_is_a_bad_request(api: ApiSession) -> None:
-    response = api.post(AGGREGATES, {
-        "interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "groupBy": ["queueId"], "metrics": ["tHandle"]
-    })
+    response = api.post(
+        AGGREGATES,
+        {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "groupBy": ["queueId"], "metrics": ["tHandle"]},
+    )
     assert response.status_code == 400

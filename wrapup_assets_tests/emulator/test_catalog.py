@@ -29,7 +29,15 @@ def test_active_listing_pages_through_the_active_codes_sorted_by_name(api: ApiSe
 def test_code_entity_has_the_routing_api_fields(api: ApiSession) -> None:
     entity = api.get(CODES, pageSize=1).json()["entities"][0]
     assert set(entity) == {
-        "id", "name", "division", "description", "dateCreated", "dateModified", "createdBy", "modifiedBy", "selfUri"
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "selfUri",
     }
     assert set(entity["division"]) == {"id", "name", "selfUri"}
     assert entity["selfUri"] == f"{CODES}/{entity['id']}"

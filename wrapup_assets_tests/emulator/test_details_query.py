@@ -9,8 +9,9 @@ from wrapup_assets_tests.emulator.conftest import CONFIG, DETAILS_QUERY, ApiSess
 
 NINE = "2024-05-01T09:00:00.000Z/2024-05-01T10:00:00.000Z"
 TEN = "2024-05-01T10:00:00.000Z/2024-05-01T11:00:00.000Z"
-ENDED_ONLY = [{"type": "and", "predicates": [
-    {"type": "dimension", "dimension": "conversationEnd", "operator": "exists"}]}]
+ENDED_ONLY = [
+    {"type": "and", "predicates": [{"type": "dimension", "dimension": "conversationEnd", "operator": "exists"}]}
+]
 
 
 def conversation_ids(response: requests.Response) -> list[str]:
@@ -58,9 +59,7 @@ def test_missing_interval_is_a_bad_request(api: ApiSession) -> None:
     assert api.post(DETAILS_QUERY, {"paging": {"pageSize": 10}}).status_code == 400
 
 
-def test_conversation_crossing_the_hour_is_returned_for_both_hours(
-    emulator: GenesysEmulator, api: ApiSession
-) -> None:
+def test_conversation_crossing_the_hour_is_returned_for_both_hours(emulator: GenesysEmulator, api: ApiSession) -> None:
     crossing = [
         conversation["conversationId"]
         for conversation in emulator.conversations_for_hour(datetime(2024, 5, 1, 9, tzinfo=UTC))

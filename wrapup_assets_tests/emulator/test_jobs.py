@@ -36,9 +36,7 @@ def test_job_past_the_availability_date_is_refused(api: ApiSession) -> None:
     assert response.status_code == 400
 
 
-def test_job_matches_lifetime_overlap_including_the_previous_day(
-    emulator: GenesysEmulator, api: ApiSession
-) -> None:
+def test_job_matches_lifetime_overlap_including_the_previous_day(emulator: GenesysEmulator, api: ApiSession) -> None:
     previous_day = {
         conversation["conversationId"]
         for conversation in emulator.conversations_for_hour(datetime(2024, 5, 1, 23, tzinfo=UTC))
@@ -47,7 +45,7 @@ def test_job_matches_lifetime_overlap_including_the_previous_day(
     started = [c["conversationId"] for c in emulator.conversations_for_hour(datetime(2024, 5, 2, 0, tzinfo=UTC))]
     ids = run_job(api, {"interval": MIDNIGHT, "order": "asc", "orderBy": "conversationStart"})
     assert previous_day and previous_day <= set(ids)
-    assert ids[len(previous_day):] == started
+    assert ids[len(previous_day) :] == started
     assert len(ids) == len(set(ids))
 
 

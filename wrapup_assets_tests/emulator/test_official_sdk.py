@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import PureCloudPlatformClientV2 as sdk
 import pytest
 
-import PureCloudPlatformClientV2 as sdk
 from wrapup_assets.emulator import GenesysEmulator
 
 OUTDATED = "outdated_sdk_version"
@@ -96,7 +96,8 @@ def test_aggregates_read_into_sdk_models(api_client: sdk.api_client.ApiClient) -
     response = sdk.AnalyticsApi(api_client).post_analytics_conversations_aggregates_query(query)
     assert response.results and all(len(result.data) <= 2 for result in response.results)
     assert {metric.metric for result in response.results for data in result.data for metric in data.metrics} == {
-        "tHandle", "tAcw"
+        "tHandle",
+        "tAcw",
     }
     assert list(outdated_enum_attributes(response)) == []
 

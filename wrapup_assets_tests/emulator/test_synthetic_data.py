@@ -37,25 +37,27 @@ def flatten(conversation: dict[str, Any], labels: dict[str, str]) -> list[dict[s
             handle = [metric["value"] for metric in metrics if metric["name"] == "tHandle"]
             acw = [metric["value"] for metric in metrics if metric["name"] == "tAcw"]
             queue_source = wrapups[-1] if wrapups and "queueId" in wrapups[-1] else interacts[-1]
-            rows.append({
-                "interaction_timestamp": parse(conversation["conversationStart"]),
-                "interaction_id": conversation["conversationId"],
-                "session_id": session["sessionId"],
-                "participant_id": participant["participantId"],
-                "agent_id": participant.get("userId"),
-                "queue_id": queue_source.get("queueId"),
-                "media_type": session["mediaType"],
-                "direction": session.get("direction"),
-                "wrap_up_code_id": codes[-1] if codes else None,
-                "wrap_up_code_label": labels.get(codes[-1]) if codes else None,
-                "disposition_code_id": session.get("dispositionName"),
-                "wrap_up_end": parse(wrapups[-1]["segmentEnd"]) if wrapups else None,
-                "conversation_end": parse(conversation["conversationEnd"]),
-                "handle_ms": sum(handle) if handle else None,
-                "acw_ms": sum(acw) if acw else None,
-                "division_id": conversation["divisionIds"][0],
-                "schema_version": 1,
-            })
+            rows.append(
+                {
+                    "interaction_timestamp": parse(conversation["conversationStart"]),
+                    "interaction_id": conversation["conversationId"],
+                    "session_id": session["sessionId"],
+                    "participant_id": participant["participantId"],
+                    "agent_id": participant.get("userId"),
+                    "queue_id": queue_source.get("queueId"),
+                    "media_type": session["mediaType"],
+                    "direction": session.get("direction"),
+                    "wrap_up_code_id": codes[-1] if codes else None,
+                    "wrap_up_code_label": labels.get(codes[-1]) if codes else None,
+                    "disposition_code_id": session.get("dispositionName"),
+                    "wrap_up_end": parse(wrapups[-1]["segmentEnd"]) if wrapups else None,
+                    "conversation_end": parse(conversation["conversationEnd"]),
+                    "handle_ms": sum(handle) if handle else None,
+                    "acw_ms": sum(acw) if acw else None,
+                    "division_id": conversation["divisionIds"][0],
+                    "schema_version": 1,
+                }
+            )
     return rows
 
 
@@ -129,9 +131,7 @@ def test_acw_skipped_sessions_have_no_wrapup_and_no_acw(day: Any) -> None:
 def test_dialer_rows_carry_a_disposition_and_some_agents_have_no_user(day: Any) -> None:
     _, rows, _ = day
     dispositions = {row["disposition_code_id"] for row in rows} - {None}
-    assert dispositions == {
-        "disposition.classification.callable.live", "disposition.classification.callable.machine"
-    }
+    assert dispositions == {"disposition.classification.callable.live", "disposition.classification.callable.machine"}
     assert all(row["direction"] == "outbound" for row in rows if row["disposition_code_id"])
     assert any(row["agent_id"] is None for row in rows)
 

@@ -50,9 +50,7 @@ def test_api_call_without_token_needs_authentication(emulator: GenesysEmulator) 
     response = requests.post(emulator.api_url + DETAILS_QUERY, json={"interval": INTERVAL}, timeout=10)
     assert response.status_code == 401
     body = response.json()
-    assert (body["code"], body["status"], body["details"], body["errors"]) == (
-        "authentication.required", 401, [], []
-    )
+    assert (body["code"], body["status"], body["details"], body["errors"]) == ("authentication.required", 401, [], [])
 
 
 def test_expired_tokens_get_bad_credentials(emulator: GenesysEmulator, api: ApiSession) -> None:

@@ -28,9 +28,7 @@ def token_provider(emulator, clock):
         timeout=(5, 5),
         sleep=time.sleep,
     )
-    return transport, ClientCredentialsTokenProvider(
-        transport, emulator.login_url, CLIENT_ID, SECRET, clock
-    )
+    return transport, ClientCredentialsTokenProvider(transport, emulator.login_url, CLIENT_ID, SECRET, clock)
 
 
 def token_requests(emulator, transport) -> int:

@@ -17,7 +17,8 @@ def started_in_hour(pages):
         conversation["conversationId"]
         for page in pages
         for conversation in page["conversations"]
-        if HOUR.isoformat().replace("+00:00", "") <= conversation["conversationStart"][:19]
+        if HOUR.isoformat().replace("+00:00", "")
+        <= conversation["conversationStart"][:19]
         < HOUR_END.isoformat().replace("+00:00", "")
     ]
 
@@ -30,9 +31,7 @@ def expected_ids(emulator):
     )
 
 
-def test_pages_hold_exactly_the_hours_conversations_each_page_fetched_once(
-    genesys_emulator, connect
-):
+def test_pages_hold_exactly_the_hours_conversations_each_page_fetched_once(genesys_emulator, connect):
     client = connect(genesys_emulator, page_size=10)
     pages = list(client.iter_conversation_detail_pages(HOUR, HOUR_END))
     all_ids = [c["conversationId"] for page in pages for c in page["conversations"]]
@@ -64,9 +63,7 @@ def test_interval_over_the_result_cap_is_paged_in_halves(genesys_emulator, conne
     assert sorted(set(started_in_hour(pages))) == expected_ids(genesys_emulator)
 
 
-def test_interval_that_cannot_be_split_enough_raises_pagination_limit_error(
-    genesys_emulator, connect
-):
+def test_interval_that_cannot_be_split_enough_raises_pagination_limit_error(genesys_emulator, connect):
     client = connect(genesys_emulator, pagination_result_cap=0)
     with pytest.raises(PaginationLimitError) as raised:
         list(client.iter_conversation_detail_pages(HOUR, HOUR_END))
@@ -105,9 +102,7 @@ def test_wrapup_codes_are_read_across_pages_deleted_ones_included(genesys_emulat
 
 def test_aggregates_cover_the_hour_per_wrapup_code(genesys_emulator, connect):
     response = connect(genesys_emulator).aggregate_wrapup_codes(HOUR, HOUR_END)
-    intervals = {
-        bucket["interval"] for result in response["results"] for bucket in result["data"]
-    }
+    intervals = {bucket["interval"] for result in response["results"] for bucket in result["data"]}
     assert intervals == {"2024-05-01T09:00:00.000Z/2024-05-01T10:00:00.000Z"}
     metrics = {m["metric"] for r in response["results"] for b in r["data"] for m in b["metrics"]}
     assert metrics <= {"tHandle", "tAcw"} and "tAcw" in metrics

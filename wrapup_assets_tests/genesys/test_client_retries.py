@@ -35,9 +35,7 @@ def test_503_is_retried_after_a_jittered_backoff(genesys_emulator, connect, slee
     assert statuses(genesys_emulator, CODES, client) == [503, 200]
 
 
-@pytest.mark.parametrize(
-    "fault", [Fault.drop_connection(), Fault.truncated_body(), Fault.invalid_json()], ids=str
-)
+@pytest.mark.parametrize("fault", [Fault.drop_connection(), Fault.truncated_body(), Fault.invalid_json()], ids=str)
 def test_broken_responses_are_retried(genesys_emulator, connect, sleeps, fault):
     genesys_emulator.faults.inject(fault, path_contains=CODES)
     client = connect(genesys_emulator)
@@ -99,9 +97,7 @@ def test_exhausted_retries_name_the_call_status_and_attempts(genesys_emulator, c
     with pytest.raises(GenesysApiError) as raised:
         list(client.iter_conversation_detail_pages(HOUR, HOUR.replace(hour=10)))
     error = raised.value
-    assert (error.method, error.path, error.status, error.attempts) == (
-        "POST", DETAILS_QUERY_PATH, 503, 6
-    )
+    assert (error.method, error.path, error.status, error.attempts) == ("POST", DETAILS_QUERY_PATH, 503, 6)
     assert re.fullmatch(r"[0-9a-f-]{36}", error.correlation_id)
     assert str(error) == (
         f"POST {DETAILS_QUERY_PATH} failed after 6 attempts: HTTP 503 "
@@ -117,9 +113,7 @@ def test_bad_request_is_not_retried_and_carries_the_genesys_message(genesys_emul
         connect(genesys_emulator).list_wrapup_codes(include_state="Everything")
     error = raised.value
     assert (error.status, error.attempts, sleeps) == (400, 1, [])
-    assert error.genesys_message == (
-        "includeState must be one of Active, Deleted, ActiveAndDeleted, got 'Everything'"
-    )
+    assert error.genesys_message == ("includeState must be one of Active, Deleted, ActiveAndDeleted, got 'Everything'")
 
 
 def test_bad_credentials_are_an_auth_error_without_the_secret(genesys_emulator, connect, sleeps):
@@ -155,9 +149,10 @@ def test_request_count_includes_the_token_and_retries(genesys_emulator, connect)
 def test_tls_failure_is_not_retried_and_points_at_the_ca_bundle(genesys_emulator, sleeps):
     plain_http_port = genesys_emulator.api_url.rsplit(":", 1)[1]
     https_url = f"https://127.0.0.1:{plain_http_port}"
-    with GenesysClient(
-        endpoints_from_urls(https_url, https_url), CLIENT_ID, SECRET, sleep=sleeps
-    ) as client, pytest.raises(GenesysAuthError) as raised:
+    with (
+        GenesysClient(endpoints_from_urls(https_url, https_url), CLIENT_ID, SECRET, sleep=sleeps) as client,
+        pytest.raises(GenesysAuthError) as raised,
+    ):
         client.list_wrapup_codes()
     error = raised.value
     assert (error.status, error.attempts, sleeps) == (None, 1, [])

@@ -15,9 +15,7 @@ HOUR = datetime(2024, 5, 1, 9, tzinfo=UTC)
 def test_interval_is_utc_with_milliseconds():
     cest = timezone(timedelta(hours=2))
     start = datetime(2024, 5, 1, 11, 0, 0, 123456, tzinfo=cest)
-    assert format_interval(start, HOUR + timedelta(hours=1)) == (
-        "2024-05-01T09:00:00.123Z/2024-05-01T10:00:00.000Z"
-    )
+    assert format_interval(start, HOUR + timedelta(hours=1)) == ("2024-05-01T09:00:00.123Z/2024-05-01T10:00:00.000Z")
 
 
 def test_naive_datetime_is_refused():

@@ -25,9 +25,7 @@ def test_every_documented_region_is_known():
     assert len(REGION_API_HOSTS) == 18
     assert REGION_API_HOSTS["mypurecloud.com"] == "api.mypurecloud.com"
     assert REGION_API_HOSTS["edee1.eusc-pure.cloud"] == "api.edee1.eusc-pure.cloud"
-    assert endpoints_for_region("use2.us-gov-pure.cloud").login_url == (
-        "https://login.use2.us-gov-pure.cloud"
-    )
+    assert endpoints_for_region("use2.us-gov-pure.cloud").login_url == ("https://login.use2.us-gov-pure.cloud")
 
 
 def test_unknown_region_names_the_variable_and_lists_valid_regions():
@@ -44,9 +42,7 @@ def test_unknown_region_names_the_variable_and_lists_valid_regions():
 
 def test_explicit_urls_are_normalised_to_scheme_and_host():
     assert endpoints_from_urls("HTTPS://API.example.com/", "https://login.example.com:8443") == (
-        GenesysEndpoints(
-            api_url="https://api.example.com", login_url="https://login.example.com:8443"
-        )
+        GenesysEndpoints(api_url="https://api.example.com", login_url="https://login.example.com:8443")
     )
 
 
@@ -85,15 +81,12 @@ def test_url_with_query_or_fragment_is_refused(api_url):
         endpoints_from_urls(api_url, "https://login.mypurecloud.ie")
 
 
-@pytest.mark.parametrize(
-    "api_url", ["api.mypurecloud.ie", "ftp://api.mypurecloud.ie", "https://", "https://h:port"]
-)
+@pytest.mark.parametrize("api_url", ["api.mypurecloud.ie", "ftp://api.mypurecloud.ie", "https://", "https://h:port"])
 def test_url_without_scheme_or_host_is_refused(api_url):
     with pytest.raises(GenesysSettingsError) as raised:
         endpoints_from_urls(api_url, "https://login.mypurecloud.ie")
     assert str(raised.value) == (
-        "GENESYS_API_URL must be a URL of scheme and host only, such as "
-        f"https://api.mypurecloud.ie; got {api_url!r}"
+        f"GENESYS_API_URL must be a URL of scheme and host only, such as https://api.mypurecloud.ie; got {api_url!r}"
     )
 
 

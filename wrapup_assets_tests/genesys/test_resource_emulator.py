@@ -26,9 +26,7 @@ def test_asset_lists_wrapup_codes_from_the_embedded_emulator_without_credentials
         with genesys.get_client() as client:
             return len(client.list_wrapup_codes())
 
-    result = dg.materialize(
-        [wrapup_code_count], resources={"genesys": genesys_resource_from_environment({})}
-    )
+    result = dg.materialize([wrapup_code_count], resources={"genesys": genesys_resource_from_environment({})})
     assert result.success
     assert result.output_for_node("wrapup_code_count") > 0
 

@@ -52,5 +52,12 @@ class TopOfRange:
 def test_backoff_ceiling_never_passes_the_cap():
     policy = RetryPolicy(backoff_base_seconds=1.0, backoff_cap_seconds=60.0)
     assert [policy.delay_for(a, None, TopOfRange()) for a in range(1, 9)] == [
-        1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0
+        1.0,
+        2.0,
+        4.0,
+        8.0,
+        16.0,
+        32.0,
+        60.0,
+        60.0,
     ]

@@ -30,5 +30,9 @@ def test_duckdb_hive_glob_sees_published_hours_and_never_a_stage(location: LakeL
     # DuckDB keeps zero-padded Hive values as text ('05'); year has no padding, so it is a number.
     assert [row[:4] for row in rows] == [(2024, "05", "01", "09")] * 3 + [(2024, "05", "01", "10")] * 2
     assert [(row[4].hour, row[4].microsecond, row[5]) for row in rows] == [
-        (9, 0, "voice"), (9, 1000, "chat"), (9, 2000, "email"), (10, 0, "voice"), (10, 1000, "chat"),
+        (9, 0, "voice"),
+        (9, 1000, "chat"),
+        (9, 2000, "email"),
+        (10, 0, "voice"),
+        (10, 1000, "chat"),
     ]

@@ -164,7 +164,9 @@ def test_a_run_over_several_partitions_is_refused_pointing_at_the_backfill_polic
     }
     with dg.instance_for_test() as instance, pytest.raises(UnsupportedPartitioningError) as raised:
         dg.materialize(
-            [raw_conversation_pages], instance=instance, tags=range_tags,
+            [raw_conversation_pages],
+            instance=instance,
+            tags=range_tags,
             resources={"io_manager": LakeIOManager(lake_url=str(lake_root))},
         )
 

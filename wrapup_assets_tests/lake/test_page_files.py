@@ -16,8 +16,10 @@ from wrapup_assets.lake.publish import stage_partition
 
 HOUR = LakePartition("raw_conversation_pages", datetime(2024, 5, 1, 9, tzinfo=UTC), "hour")
 PAGES = [
-    json.dumps({"conversations": [{"conversationId": f"c-{page}-{i}"} for i in range(300)], "totalHits": 9000},
-               separators=(",", ":")).encode()
+    json.dumps(
+        {"conversations": [{"conversationId": f"c-{page}-{i}"} for i in range(300)], "totalHits": 9000},
+        separators=(",", ":"),
+    ).encode()
     for page in range(30)
 ]
 

@@ -62,9 +62,7 @@ def acd(queue_id: str = SALES_QUEUE) -> dict:
                 "mediaType": "voice",
                 "direction": "inbound",
                 "segments": [
-                    segment(
-                        "interact", "2024-05-01T09:12:40.000Z", "2024-05-01T09:13:02.000Z", queueId=queue_id
-                    )
+                    segment("interact", "2024-05-01T09:12:40.000Z", "2024-05-01T09:13:02.000Z", queueId=queue_id)
                 ],
             }
         ],

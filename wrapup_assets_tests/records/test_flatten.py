@@ -81,8 +81,7 @@ def test_conversation_that_never_reached_an_agent_yields_no_row():
     abandoned_in_queue = conversation(participants=[customer(), acd()])
     alerted_but_not_answered = agent(
         sessions=[
-            agent_session()
-            | {"segments": [segment("alert", "2024-05-01T09:13:02.000Z", "2024-05-01T09:13:32.000Z")]}
+            agent_session() | {"segments": [segment("alert", "2024-05-01T09:13:02.000Z", "2024-05-01T09:13:32.000Z")]}
         ]
     )
     missed = conversation("c0ffee00-1234-4abc-8def-000000000002", participants=[customer(), alerted_but_not_answered])
@@ -106,9 +105,7 @@ def test_agent_session_without_wrap_up_has_null_code():
 def test_wrap_up_timeout_literal_is_kept_without_label():
     timed_out = conversation(participants=[agent(sessions=[agent_session(wrap_up_code="ININ-WRAP-UP-TIMEOUT")])])
 
-    assert rows_of(page(timed_out)) == [
-        expected_row(wrap_up_code_id="ININ-WRAP-UP-TIMEOUT", wrap_up_code_label=None)
-    ]
+    assert rows_of(page(timed_out)) == [expected_row(wrap_up_code_id="ININ-WRAP-UP-TIMEOUT", wrap_up_code_label=None)]
 
 
 def test_deleted_code_unknown_to_catalog_is_kept_without_label():
@@ -118,8 +115,11 @@ def test_deleted_code_unknown_to_catalog_is_kept_without_label():
 
 
 def test_dialer_disposition_name_is_the_disposition_code():
-    outbound = agent_session(direction="outbound", dispositionAnalyzer="disposition.classification.callable.person",
-                             dispositionName="disposition.classification.callable.person")
+    outbound = agent_session(
+        direction="outbound",
+        dispositionAnalyzer="disposition.classification.callable.person",
+        dispositionName="disposition.classification.callable.person",
+    )
 
     assert rows_of(page(conversation(participants=[agent(sessions=[outbound])]))) == [
         expected_row(direction="outbound", disposition_code_id="disposition.classification.callable.person")
@@ -198,13 +198,24 @@ def test_missing_optional_fields_become_nulls():
         "conversationId": "c0ffee00-1234-4abc-8def-000000000001",
         "conversationStart": "2024-05-01T09:12:33.123Z",
         "conversationEnd": "2024-05-01T09:19:05.456Z",
-        "participants": [{"participantId": "a9e17000-aaaa-4bbb-8ccc-000000000003", "purpose": "agent",
-                          "sessions": [bare_session]}],
+        "participants": [
+            {"participantId": "a9e17000-aaaa-4bbb-8ccc-000000000003", "purpose": "agent", "sessions": [bare_session]}
+        ],
     }
 
     assert rows_of(page(bare)) == [
-        expected_row(agent_id=None, queue_id=None, media_type="chat", direction=None, wrap_up_code_id=None,
-                     wrap_up_code_label=None, wrap_up_end=None, handle_ms=None, acw_ms=None, division_id=None)
+        expected_row(
+            agent_id=None,
+            queue_id=None,
+            media_type="chat",
+            direction=None,
+            wrap_up_code_id=None,
+            wrap_up_code_label=None,
+            wrap_up_end=None,
+            handle_ms=None,
+            acw_ms=None,
+            division_id=None,
+        )
     ]
 
 
@@ -328,8 +339,9 @@ def test_offset_and_whole_second_timestamps_are_read_as_utc():
 
 
 def test_rows_are_sorted_by_start_then_key():
-    later = conversation("c0ffee00-1234-4abc-8def-000000000009", start="2024-05-01T09:40:00.000Z",
-                         end="2024-05-01T09:45:00.000Z")
+    later = conversation(
+        "c0ffee00-1234-4abc-8def-000000000009", start="2024-05-01T09:40:00.000Z", end="2024-05-01T09:45:00.000Z"
+    )
     earlier_b = conversation("c0ffee00-1234-4abc-8def-00000000000b", start="2024-05-01T09:05:00.000Z")
     earlier_a = conversation("c0ffee00-1234-4abc-8def-00000000000a", start="2024-05-01T09:05:00.000Z")
 

@@ -67,10 +67,16 @@ def test_planted_duplicate_fails_naming_the_key():
 
 
 def test_timestamp_outside_the_window_fails_naming_the_column_and_id():
-    table = table_of([expected_row(), expected_row(
-        interaction_id=SECOND_ID, interaction_timestamp=datetime(2024, 5, 1, 10, 0, tzinfo=UTC),
-        conversation_end=datetime(2024, 5, 1, 10, 5, tzinfo=UTC),
-    )])
+    table = table_of(
+        [
+            expected_row(),
+            expected_row(
+                interaction_id=SECOND_ID,
+                interaction_timestamp=datetime(2024, 5, 1, 10, 0, tzinfo=UTC),
+                conversation_end=datetime(2024, 5, 1, 10, 5, tzinfo=UTC),
+            ),
+        ]
+    )
 
     outcome = check_record_schema(table, HOUR_START, HOUR_END)
 
@@ -117,10 +123,12 @@ def test_null_in_non_null_column_fails_naming_the_column():
 
 
 def test_negative_durations_and_end_before_start_fail_together():
-    table = table_of([
-        expected_row(handle_ms=-1),
-        expected_row(interaction_id=SECOND_ID, conversation_end=datetime(2024, 5, 1, 9, 0, tzinfo=UTC)),
-    ])
+    table = table_of(
+        [
+            expected_row(handle_ms=-1),
+            expected_row(interaction_id=SECOND_ID, conversation_end=datetime(2024, 5, 1, 9, 0, tzinfo=UTC)),
+        ]
+    )
 
     outcome = check_record_schema(table, HOUR_START, HOUR_END)
 
