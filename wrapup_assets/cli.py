@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator, serve
+from wrapup_assets.emulator.faults import FAULTS_BY_NAME, RETRYABLE_FAULT_NAMES
 
 DEMO_DAY = "2024-05-01"
 BANNER_WIDTH = 78
@@ -188,22 +189,45 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--requests-per-minute", type=int, default=None, help="rate limit per token (default unlimited)"
     )
+    emulator.add_argument(
+        "--fault-rate", type=float, default=0.0, help="share of requests that get a random fault, 0-1 (default 0)"
+    )
+    emulator.add_argument(
+        "--fault-kinds",
+        default=",".join(RETRYABLE_FAULT_NAMES),
+        help=f"comma-separated faults from: {', '.join(FAULTS_BY_NAME)} (default: the retryable ones)",
+    )
+    emulator.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults (default 0)")
+    emulator.add_argument(
+        "--pagination-result-cap",
+        type=int,
+        default=EmulatorConfig.pagination_result_cap,
+        help="details-query result cap (default 100000)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `wrapup-assets` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "demo":
         run_demo(args.day, args.lake, args.dagster_home, args.conversations_per_hour)
     else:
-        config = EmulatorConfig(
-            seed=args.seed,
-            conversations_per_hour=args.conversations_per_hour,
-            client_id=args.client_id,
-            client_secret=args.client_secret,
-            requests_per_minute=args.requests_per_minute,
-        )
+        try:
+            config = EmulatorConfig(
+                seed=args.seed,
+                conversations_per_hour=args.conversations_per_hour,
+                client_id=args.client_id,
+                client_secret=args.client_secret,
+                requests_per_minute=args.requests_per_minute,
+                pagination_result_cap=args.pagination_result_cap,
+                fault_rate=args.fault_rate,
+                fault_kinds=tuple(name.strip() for name in args.fault_kinds.split(",") if name.strip()),
+                fault_seed=args.fault_seed,
+            )
+        except ValueError as error:
+            parser.error(str(error))
         try:
             serve(config, host=args.host, port=args.port)
         except KeyboardInterrupt:

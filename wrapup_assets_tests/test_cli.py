@@ -36,7 +36,8 @@ def test_dagster_asset_materialize_writes_the_hour_and_leaks_no_secret(tmp_path:
         "-m",
         "wrapup_assets.definitions",
         "--select",
-        "raw_conversation_pages,wrapup_records",
+        # Every output of the records step: the step is not subsettable (issue 3 adds its quarantine output).
+        "key:raw_conversation_pages or key:wrapup_records*",
         "--partition",
         "2024-05-01-09:00",
     ]

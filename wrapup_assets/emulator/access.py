@@ -36,6 +36,7 @@ class AccessControl:
     def __init__(self, config: EmulatorConfig) -> None:
         self._config = config
         self._expiry_by_token: dict[str, float] = {}
+        self._issued: list[str] = []
         self._recent_requests: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -50,6 +51,7 @@ class AccessControl:
         token = secrets.token_urlsafe(32)
         with self._lock:
             self._expiry_by_token[token] = time.monotonic() + self._config.token_ttl_seconds
+            self._issued.append(token)
         return {"access_token": token, "token_type": "bearer", "expires_in": self._config.token_ttl_seconds}
 
     def expire_tokens(self) -> None:
@@ -57,6 +59,18 @@ class AccessControl:
         with self._lock:
             self._expiry_by_token.clear()
             self._recent_requests.clear()
+
+    def revoke(self, authorization: str | None) -> None:
+        """The bearer token of this Authorization header never works again."""
+        _, _, token = (authorization or "").partition(" ")
+        with self._lock:
+            self._expiry_by_token.pop(token, None)
+            self._recent_requests.pop(token, None)
+
+    def issued_tokens(self) -> list[str]:
+        """Every token issued so far, expired and revoked ones included (for leak scans)."""
+        with self._lock:
+            return list(self._issued)
 
     def admit(self, authorization: str | None) -> None:
         """Raises the 401 or 429 ApiError that a request with this Authorization header gets."""

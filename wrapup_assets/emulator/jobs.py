@@ -1,5 +1,7 @@
 """Async details jobs: submit, poll (QUEUED once, then FULFILLED), read by cursor, delete.
 
+A fault can end a job in FAILED or EXPIRED instead: its status says so and its results are gone.
+
 A job snapshots its matching conversations and the clock when submitted, as Genesys computes the
 result set once. Jobs only see data before the availability date: the clock minus
 `jobs_availability_lag`, floored to the hour.
@@ -32,6 +34,7 @@ class _Job:
     conversations: tuple[ConversationPlan, ...]
     submitted_ms: int
     polls: int = 0
+    final_state: str | None = None
 
 
 class JobStore:
@@ -71,12 +74,30 @@ class JobStore:
             self._jobs[job_id] = _Job(tuple(matching[:limit]), now_ms)
         return {"jobId": job_id}
 
+    def end_job(self, job_id: str, state: str) -> None:
+        """The job ends in `state` (FAILED or EXPIRED) for good, whatever its progress."""
+        with self._lock:
+            self._job(job_id).final_state = state
+
     def status(self, job_id: str) -> dict[str, Any]:
-        """`GET .../details/jobs/{id}`: QUEUED on the first poll, FULFILLED afterwards."""
+        """`GET .../details/jobs/{id}`: QUEUED on the first poll, FULFILLED afterwards (or the state
+        a fault ended it in)."""
         with self._lock:
             job = self._job(job_id)
             job.polls += 1
             fulfilled = job.polls > 1
+            final_state = job.final_state
+        if final_state is not None:
+            return without_empty(
+                {
+                    "state": final_state,
+                    "errorMessage": "The job failed to complete. Please resubmit it."
+                    if final_state == "FAILED"
+                    else None,
+                    "submissionDate": iso_ms(job.submitted_ms),
+                    "expirationDate": iso_ms(job.submitted_ms) if final_state == "EXPIRED" else None,
+                }
+            )
         return without_empty(
             {
                 "state": "FULFILLED" if fulfilled else "QUEUED",
@@ -91,6 +112,10 @@ class JobStore:
         page_size = _results_page_size(page_size_text)
         with self._lock:
             job = self._job(job_id)
+            if job.final_state == "FAILED":
+                raise ApiError(400, f"Job {job_id} is FAILED; submit it again")
+            if job.final_state == "EXPIRED":
+                raise ApiError(404, f"Job {job_id} has EXPIRED and its results were deleted", code="not.found")
             if job.polls < 2:
                 raise ApiError(400, f"Job {job_id} is not FULFILLED yet; poll its status first")
         offset = _decode_cursor(cursor)

@@ -19,6 +19,30 @@ def without_empty(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None and value != []}
 
 
+def with_unknown_and_missing_fields(page: dict[str, Any]) -> dict[str, Any]:
+    """The page as a newer or buggier API might send it: a field the exporter does not know on the
+    page, on every conversation and session, and no `conversationStart` on the first conversation."""
+    conversations = [
+        {
+            **conversation,
+            "futureConversationField": {"introduced": "later"},
+            "participants": [
+                {
+                    **participant,
+                    "sessions": [
+                        {**session, "futureSessionField": [1, 2]} for session in participant.get("sessions", [])
+                    ],
+                }
+                for participant in conversation.get("participants", [])
+            ],
+        }
+        for conversation in page.get("conversations", [])
+    ]
+    if conversations:
+        del conversations[0]["conversationStart"]
+    return {**page, "futurePageField": True, **({"conversations": conversations} if conversations else {})}
+
+
 def render_conversation(plan: ConversationPlan, now_ms: int) -> dict[str, Any]:
     """The conversation as the details query would return it at `now_ms` (which must be >= its start)."""
     participants = [rendered for participant in plan.participants if (rendered := _participant(participant, now_ms))]

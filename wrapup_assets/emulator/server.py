@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,11 +22,11 @@ from wrapup_assets.emulator.config import EmulatorConfig
 from wrapup_assets.emulator.conversation_source import ConversationSource
 from wrapup_assets.emulator.details_query import details_query
 from wrapup_assets.emulator.errors import ApiError, error_body, rate_limit_error
-from wrapup_assets.emulator.faults import Fault, FaultPlan
+from wrapup_assets.emulator.faults import DETAILS_QUERY_FAULTS, Fault, FaultPlan, faults_named
 from wrapup_assets.emulator.instants import HOUR_MS, to_ms
 from wrapup_assets.emulator.jobs import JobStore
 from wrapup_assets.emulator.oracle import expected_rows
-from wrapup_assets.emulator.rendering import render_conversation
+from wrapup_assets.emulator.rendering import render_conversation, with_unknown_and_missing_fields
 
 DETAILS = "/api/v2/analytics/conversations/details"
 NOT_JSON_BODY = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -33,13 +35,17 @@ DROPPED_STATUS = 0
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """A request the emulator received; status is 0 when the connection was dropped by a fault."""
+    """A request the emulator received; status is 0 when the connection was dropped by a fault.
+
+    `fault` names the fault the request got (see `Fault.name`), None when it was served normally.
+    """
 
     method: str
     path: str
     query: str
     status: int
     at: datetime
+    fault: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class _Request:
     params: dict[str, str]
     body: Any
     match: re.Match[str]
+    fault: Fault | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,17 @@ def _json_body(request: _Request) -> dict[str, Any]:
 
 
 def _query_details(emulator: GenesysEmulator, request: _Request) -> _Response:
-    return _Response(200, details_query(emulator._source, _json_body(request)))
+    body = _json_body(request)
+    kind = request.fault.kind if request.fault else None
+    page_shift = emulator._page_shift(str(body.get("interval")), grow=kind == "page_shift")
+    page = details_query(
+        emulator._source,
+        body,
+        result_cap=emulator.config.pagination_result_cap,
+        page_shift=page_shift,
+        total_hits_drift=request.fault.delta if kind == "total_hits_drift" else 0,
+    )
+    return _Response(200, with_unknown_and_missing_fields(page) if kind == "malformed_conversation" else page)
 
 
 def _submit_job(emulator: GenesysEmulator, request: _Request) -> _Response:
@@ -80,6 +97,8 @@ def _job_availability(emulator: GenesysEmulator, request: _Request) -> _Response
 
 
 def _job_status(emulator: GenesysEmulator, request: _Request) -> _Response:
+    if request.fault is not None and request.fault.job_state is not None:
+        emulator._jobs.end_job(request.match["job_id"], request.fault.job_state)
     return _Response(200, emulator._jobs.status(request.match["job_id"]))
 
 
@@ -103,11 +122,12 @@ def _list_wrapup_codes(emulator: GenesysEmulator, request: _Request) -> _Respons
     return _Response(200, wrapup_code_listing(emulator._source.organization, request.path, request.params))
 
 
+JOB_STATUS_PATH = re.compile(rf"^{DETAILS}/jobs/(?P<job_id>[^/]+)$")
 ROUTES: tuple[tuple[str, re.Pattern[str], Endpoint], ...] = (
     ("POST", re.compile(rf"^{DETAILS}/query$"), _query_details),
     ("POST", re.compile(rf"^{DETAILS}/jobs$"), _submit_job),
     ("GET", re.compile(rf"^{DETAILS}/jobs/availability$"), _job_availability),
-    ("GET", re.compile(rf"^{DETAILS}/jobs/(?P<job_id>[^/]+)$"), _job_status),
+    ("GET", JOB_STATUS_PATH, _job_status),
     ("DELETE", re.compile(rf"^{DETAILS}/jobs/(?P<job_id>[^/]+)$"), _delete_job),
     ("GET", re.compile(rf"^{DETAILS}/jobs/(?P<job_id>[^/]+)/results$"), _job_results),
     ("POST", re.compile(r"^/api/v2/analytics/conversations/aggregates/query$"), _query_aggregates),
@@ -122,11 +142,22 @@ class GenesysEmulator:
     talks to it exactly as to Genesys, and `expected_records` says what it must have exported.
     """
 
-    def __init__(self, config: EmulatorConfig = EmulatorConfig(), host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig = EmulatorConfig(),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.config = config
         self.faults = FaultPlan()
+        if config.fault_rate:
+            self.faults.inject_random(config.fault_rate, faults_named(config.fault_kinds), seed=config.fault_seed)
         self._host = host
         self._port = port
+        self._tls = tls
+        self._page_shifts: dict[str, int] = {}
+        self._page_shifts_lock = threading.Lock()
         self._source = ConversationSource(config)
         self._access = AccessControl(config)
         self._jobs = JobStore(self._source)
@@ -139,7 +170,9 @@ class GenesysEmulator:
         """Serves in a daemon thread; port 0 picks a free port (see api_url)."""
         if self._server is not None:
             raise RuntimeError(f"the emulator is already serving on {self.api_url}")
-        server = ThreadingHTTPServer((self._host, self._port), _RequestHandler)
+        server = _EmulatorServer((self._host, self._port), _RequestHandler)
+        if self._tls is not None:
+            server.socket = self._tls.wrap_socket(server.socket, server_side=True)
         server.daemon_threads = True
         server.emulator = self  # type: ignore[attr-defined]
         self._server = server
@@ -173,7 +206,7 @@ class GenesysEmulator:
         if self._server is None:
             raise RuntimeError("the emulator is not started: call start() or use it as a context manager")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._tls is not None else 'http'}://{host}:{port}"
 
     @property
     def login_url(self) -> str:
@@ -194,6 +227,17 @@ class GenesysEmulator:
     def expire_tokens(self) -> None:
         """Every issued token becomes invalid: the next call with one gets a 401."""
         self._access.expire_tokens()
+
+    def issued_tokens(self) -> list[str]:
+        """Every access token issued so far, for tests that scan for leaked credentials."""
+        return self._access.issued_tokens()
+
+    def _page_shift(self, interval: str, grow: bool) -> int:
+        """Conversations that arrived ahead of this interval's later pages so far (see Fault.page_shift)."""
+        with self._page_shifts_lock:
+            if grow:
+                self._page_shifts[interval] = self._page_shifts.get(interval, 0) + 1
+            return self._page_shifts.get(interval, 0)
 
     def conversations_for_hour(self, hour_start: datetime) -> list[dict[str, Any]]:
         """The conversations that start in the hour as the API shows them now, open ones included."""
@@ -220,9 +264,10 @@ class GenesysEmulator:
         """Code id -> name of the current catalog, active and deleted codes."""
         return self._source.code_labels()
 
-    def _log_request(self, method: str, path: str, query: str, status: int) -> None:
+    def _log_request(self, method: str, path: str, query: str, status: int, fault: Fault | None) -> None:
+        entry = LoggedRequest(method, path, query, status, datetime.now(UTC), fault.name if fault else None)
         with self._log_lock:
-            self._log.append(LoggedRequest(method, path, query, status, datetime.now(UTC)))
+            self._log.append(entry)
 
 
 def _hour_ms(hour_start: datetime) -> int:
@@ -230,6 +275,24 @@ def _hour_ms(hour_start: datetime) -> int:
     if start_ms % HOUR_MS:
         raise ValueError(f"{hour_start.isoformat()} is not the start of a UTC hour")
     return start_ms
+
+
+class _EmulatorServer(ThreadingHTTPServer):
+    """The HTTP server, quiet about clients that hang up: after a stall fault the client has timed
+    out and closed the socket before the late answer is written, which is the point."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+def _fault_applies(fault: Fault, method: str, path: str) -> bool:
+    if fault.kind in DETAILS_QUERY_FAULTS:
+        return method == "POST" and path == f"{DETAILS}/query"
+    if fault.job_state is not None:
+        return method == "GET" and JOB_STATUS_PATH.match(path) is not None and not path.endswith("/availability")
+    return True
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -265,11 +328,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self._url = url
         fault = self._emulator.faults.take(url.path)
+        if fault is not None and not _fault_applies(fault, self.command, url.path):
+            fault = None  # a data or job fault elsewhere is no fault: serve the request as it is
+        self._fault = fault
         self._respond(url.path, url.query, raw_body, fault)
 
     def _record(self, status: int) -> None:
         """Logs the request before answering, so a client that got its answer sees it in the log."""
-        self._emulator._log_request(self.command, self._url.path, self._url.query, status)
+        self._emulator._log_request(self.command, self._url.path, self._url.query, status, self._fault)
 
     def _respond(self, path: str, query: str, raw_body: bytes, fault: Fault | None) -> None:
         kind = fault.kind if fault else None
@@ -292,11 +358,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
         if kind == "expire_token":
             self._emulator.expire_tokens()
+        if kind == "revoke_token":
+            self._emulator._access.revoke(self.headers.get("Authorization"))
         if path == "/oauth/token":
             self._token(raw_body, truncate=kind == "truncated_body")
             return
         try:
-            response = self._dispatch(path, query, raw_body)
+            response = self._dispatch(path, query, raw_body, fault)
         except ApiError as error:
             self._send_error(error)
             return
@@ -320,7 +388,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         self._send(200, _encode(token), truncate=truncate)
 
-    def _dispatch(self, path: str, query: str, raw_body: bytes) -> _Response:
+    def _dispatch(self, path: str, query: str, raw_body: bytes, fault: Fault | None) -> _Response:
         route = next(
             (
                 (endpoint, match)
@@ -338,7 +406,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             raise ApiError(400, "The request body is not valid JSON") from None
         params = {name: values[-1] for name, values in parse_qs(query).items()}
         endpoint, match = route
-        return endpoint(self._emulator, _Request(self.command, path, params, body, match))
+        return endpoint(self._emulator, _Request(self.command, path, params, body, match, fault))
 
     def _send_error(self, error: ApiError) -> None:
         body = error_body(error)

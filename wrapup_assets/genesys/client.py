@@ -145,8 +145,8 @@ class GenesysClient:
     def iter_conversation_detail_pages(self, start: datetime, end: datetime) -> Iterator[dict]:
         """Stream the details-query pages of completed conversations for [start, end), as sent.
 
-        Genesys has no cursor: pages are numbered, and the page past the end comes back without
-        `conversations`. An interval matching more than the result cap is split in halves, each
+        Genesys has no cursor: pages are numbered, the last one is short, and the page past the end
+        comes back without `conversations`. An interval matching more than the result cap is split in halves, each
         paged on its own. Genesys matches conversations by activity, so callers keep only those
         whose `conversationStart` falls in their window and dedupe (pages shift while read).
         """
@@ -226,10 +226,13 @@ class GenesysClient:
             if page_number == 1 and has_total and exceeds_pagination_cap(total_hits, self.pagination_result_cap):
                 yield from self._pages_of_halves(start, end, total_hits)
                 return
-            if not page.get("conversations"):
+            conversations = page.get("conversations") or ()
+            if not conversations:
                 return
             yield page
-            if has_total and page_number * self.page_size >= total_hits:
+            # Only a short page ends the interval: totalHits drifts between pages while data
+            # arrives, so stopping at page * size >= totalHits could miss the last conversations.
+            if len(conversations) < self.page_size:
                 return
             page_number += 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -34,6 +34,7 @@ TUNING_VARIABLES: dict[str, tuple[str, type]] = {
     "GENESYS_REQUESTS_PER_MINUTE": ("requests_per_minute", int),
     "GENESYS_PAGE_SIZE": ("page_size", int),
     "GENESYS_MAX_ATTEMPTS": ("max_attempts", int),
+    "GENESYS_RETRY_BACKOFF_SECONDS": ("retry_backoff_seconds", float),
     "GENESYS_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", float),
     "GENESYS_CA_BUNDLE": ("ca_bundle", str),
 }
@@ -93,6 +94,13 @@ class GenesysCloudResource(dg.ConfigurableResource):
             "Attempts per API call before giving up on 429, 5xx and connection errors (GENESYS_MAX_ATTEMPTS)."
         ),
     )
+    retry_backoff_seconds: float = Field(
+        default=1.0,
+        description=(
+            "Base of the exponential backoff between attempts when Genesys sends no Retry-After "
+            "(GENESYS_RETRY_BACKOFF_SECONDS): attempt n waits up to base * 2^(n-1) seconds."
+        ),
+    )
     read_timeout_seconds: float = Field(
         default=60,
         description="Seconds to wait for Genesys to answer a request (GENESYS_READ_TIMEOUT_SECONDS).",
@@ -111,6 +119,11 @@ class GenesysCloudResource(dg.ConfigurableResource):
         ),
     )
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """The secret is masked in repr() and str(), so a resource in a log or traceback shows '***'."""
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name == "client_secret" and value else value)
+
     _emulator: Any = PrivateAttr(default=None)
     _emulator_config: Any = PrivateAttr(default=None)
     _emulator_stack: contextlib.ExitStack | None = PrivateAttr(default=None)
@@ -119,15 +132,21 @@ class GenesysCloudResource(dg.ConfigurableResource):
         """Start the embedded emulator for this run when asked to, and say so loudly."""
         if not self.use_embedded_emulator:
             return
-        from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
+        from wrapup_assets.emulator import GenesysEmulator
+        from wrapup_assets.emulator.config import embedded_config_from_environment
 
         stack = contextlib.ExitStack()
-        self._emulator_config = EmulatorConfig()
+        self._emulator_config = embedded_config_from_environment()
         self._emulator = stack.enter_context(GenesysEmulator(self._emulator_config))
         self._emulator_stack = stack
         (context.log or logger).warning(
             "NO GENESYS CREDENTIALS CONFIGURED: using the embedded Genesys Cloud emulator on "
             f"{self._emulator.api_url} — synthetic data, not your org"
+            + (
+                f"; faulting {self._emulator_config.fault_rate:.0%} of requests"
+                if self._emulator_config.fault_rate
+                else ""
+            )
         )
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
@@ -161,7 +180,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
             endpoints,
             client_id,
             client_secret,
-            retry_policy=RetryPolicy(max_attempts=self.max_attempts),
+            retry_policy=RetryPolicy(max_attempts=self.max_attempts, backoff_base_seconds=self.retry_backoff_seconds),
             requests_per_minute=self.requests_per_minute,
             read_timeout_seconds=self.read_timeout_seconds,
             page_size=self.page_size,
@@ -194,7 +213,13 @@ class GenesysCloudResource(dg.ConfigurableResource):
         return endpoints_from_urls(api_url, login_url)
 
     def _validate_tuning(self) -> None:
-        for field in ("requests_per_minute", "page_size", "max_attempts", "read_timeout_seconds"):
+        for field in (
+            "requests_per_minute",
+            "page_size",
+            "max_attempts",
+            "retry_backoff_seconds",
+            "read_timeout_seconds",
+        ):
             value = getattr(self, field)
             if value <= 0:
                 raise GenesysSettingsError(f"{_VARIABLE_OF_FIELD[field]} ({field}) must be positive, got {value}")

@@ -129,6 +129,9 @@ class RetryingTransport:
                 json=json_body,
                 data=form,
                 timeout=self._timeout,
+                # Passed per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
+                # session's CA bundle, which would silently ignore GENESYS_CA_BUNDLE.
+                verify=self._session.verify,
             )
         except requests.exceptions.SSLError as error:
             # A certificate problem does not heal on retry; it needs a setting.

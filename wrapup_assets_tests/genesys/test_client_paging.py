@@ -40,7 +40,9 @@ def test_pages_hold_exactly_the_hours_conversations_each_page_fetched_once(genes
     assert len(pages) >= 3
     log = settled_log(genesys_emulator, client.request_count)
     queries = [e for e in log if e.path == DETAILS_QUERY_PATH]
-    assert len(queries) == len(pages) == math.ceil(pages[0]["totalHits"] / 10)
+    # Paging ends on the first short (or empty) page, whatever totalHits says.
+    assert len(pages) == math.ceil(pages[0]["totalHits"] / 10)
+    assert len(queries) == pages[0]["totalHits"] // 10 + 1
 
 
 def test_pages_are_returned_as_genesys_sent_them(genesys_emulator, connect):
