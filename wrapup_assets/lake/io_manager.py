@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
+from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
 from wrapup_assets.lake.errors import PartitionNotPublishedError, UnsupportedPartitioningError
-from wrapup_assets.lake.location import LAKE_URL_ENV_VAR, LakeLocation
+from wrapup_assets.lake.location import DEFAULT_LAKE_URL, LAKE_URL_ENV_VAR, LakeLocation
 from wrapup_assets.lake.manifest import Manifest, ManifestFile, read_manifest
 from wrapup_assets.lake.page_files import write_pages
 from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES, read_parquet_partition, write_parquet_parts
@@ -26,22 +29,34 @@ class LakeIOManager(dg.ConfigurableIOManager):
 
     A ``pa.Table`` becomes Parquet part files; a ``RawPagesOutput`` becomes pages.jsonl.zst plus
     its sidecar files. Downstream assets read exactly the files each upstream manifest lists.
+    An s3:// lake is reached through the nested dagster-aws ``S3Resource``.
     """
 
     lake_url: str = Field(
         description=(
             f"Lake root, normally from {LAKE_URL_ENV_VAR}: a local directory (default ./data/lake) "
-            "or s3://bucket/prefix (credentials, AWS_REGION and AWS_ENDPOINT_URL from the AWS variables)."
+            "or s3://bucket/prefix."
         )
+    )
+    s3: S3Resource | None = Field(
+        default=None,
+        description=(
+            "How to reach an s3:// lake (region, endpoint_url for S3-compatible stores, profile or keys); "
+            "unset fields fall back to AWS_REGION, AWS_ENDPOINT_URL and the default AWS credential chain."
+        ),
     )
     target_file_bytes: int = Field(
         default=DEFAULT_TARGET_FILE_BYTES,
         description="Parquet part files roll over before passing this size (default 256 MiB).",
     )
 
+    def location(self) -> LakeLocation:
+        """The lake root this IO manager reads and writes."""
+        return LakeLocation.from_url(self.lake_url, self.s3)
+
     def handle_output(self, context: dg.OutputContext, obj: object) -> None:
         """Stage and publish one partition, then tell the UI where it went and what it holds."""
-        location = LakeLocation.from_url(self.lake_url)
+        location = self.location()
         partition = _output_partition(context)
         if isinstance(obj, pa.Table):
             with stage_partition(location, partition, PARQUET_FORMAT, _schema_version(obj)) as staged:
@@ -74,7 +89,7 @@ class LakeIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> pa.Table | RawPagesPartition:
         """One table over every upstream partition (in key order), or the raw pages of one partition."""
-        location = LakeLocation.from_url(self.lake_url)
+        location = self.location()
         partitions = _input_partitions(context)
         manifests = _read_manifests(location, partitions)
         dataset = partitions[0].dataset
@@ -93,6 +108,19 @@ class LakeIOManager(dg.ConfigurableIOManager):
                 )
             return RawPagesPartition(location=location, partition=partitions[0], manifest=manifests[0])
         raise UnsupportedPartitioningError(f"{dataset}: cannot read partitions stored as {sorted(formats)} together")
+
+
+def lake_io_manager_from_environment(environ: Mapping[str, str] = os.environ) -> LakeIOManager:
+    """The lake IO manager at ``WRAPUP_LAKE_URL``, or at ./data/lake (made absolute) when it is unset.
+
+    The nested S3Resource is left unconfigured, so an s3:// lake uses the standard AWS settings
+    (AWS_REGION, AWS_ENDPOINT_URL, AWS_PROFILE or keys, instance roles); a deployment that wants
+    other values passes its own ``S3Resource`` (or sets it in run config) instead.
+    """
+    s3 = S3Resource()
+    if environ.get(LAKE_URL_ENV_VAR):
+        return LakeIOManager(lake_url=dg.EnvVar(LAKE_URL_ENV_VAR), s3=s3)
+    return LakeIOManager(lake_url=str(Path(DEFAULT_LAKE_URL).resolve()), s3=s3)
 
 
 def _dataset(context: dg.InputContext | dg.OutputContext) -> str:

@@ -2,79 +2,26 @@
 
 Everything else in the lake package speaks in slash-separated paths relative to a pyarrow
 filesystem, so local disk and S3 run through the same code. The few operations whose behaviour
-differs between them (creating directories, deleting objects) live here, in one place.
-
-S3 deletes go through boto3, not pyarrow: pyarrow's S3FileSystem writes an empty ``dir/`` marker
-object after deleting a file or directory, and the lake never wants marker objects (query engines
-list them as files, and they pile up on every re-materialization).
+differs between them (creating directories, deleting objects) live here, in one place; S3 deletes
+go through boto3 (see ``lake.s3``) so that no directory-marker object is ever written.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pyarrow.fs as pafs
+from dagster_aws.s3 import S3Resource
 
 from wrapup_assets.lake.errors import LakeSettingsError
-
-if TYPE_CHECKING:
-    from botocore.client import BaseClient as S3Client
+from wrapup_assets.lake.s3 import S3Connection
 
 LAKE_URL_ENV_VAR = "WRAPUP_LAKE_URL"
 DEFAULT_LAKE_URL = "./data/lake"
 _ACCEPTED_FORMS = "a local directory path (e.g. ./data/lake) or s3://bucket/prefix"
-# S3 DeleteObjects accepts at most this many keys per request.
-_S3_DELETE_BATCH = 1000
-
-
-def lake_url_from_environment() -> str:
-    """The configured lake URL, falling back to the local default so a fresh checkout just runs."""
-    return os.environ.get(LAKE_URL_ENV_VAR) or DEFAULT_LAKE_URL
-
-
-@dataclass(frozen=True)
-class S3Endpoint:
-    """The S3 connection settings read from the standard AWS variables, shared by pyarrow and boto3."""
-
-    endpoint_url: str | None
-    region: str | None
-
-    @classmethod
-    def from_environment(cls) -> S3Endpoint:
-        """Honour AWS_ENDPOINT_URL(_S3) and AWS_REGION like the AWS SDKs do, so MinIO or moto just work."""
-        endpoint_url = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
-        if endpoint_url is not None and urlsplit(endpoint_url).scheme not in ("http", "https"):
-            raise LakeSettingsError(
-                f"AWS_ENDPOINT_URL must be an http:// or https:// URL such as http://127.0.0.1:9000, "
-                f"got {endpoint_url!r}"
-            )
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-        return cls(endpoint_url=endpoint_url, region=region)
-
-    def pyarrow_filesystem(self) -> pafs.S3FileSystem:
-        """A pyarrow S3 filesystem; credentials come from the AWS default chain (env, profile, IMDS)."""
-        options: dict[str, object] = {"region": self.region}
-        if self.endpoint_url is not None:
-            endpoint = urlsplit(self.endpoint_url)
-            options |= {"endpoint_override": endpoint.netloc, "scheme": endpoint.scheme}
-        return pafs.S3FileSystem(**options)
-
-    def boto3_client(self) -> S3Client:
-        """A boto3 S3 client for the deletes pyarrow cannot do without writing directory markers."""
-        return _boto3_client(self.endpoint_url, self.region)
-
-
-@functools.cache
-def _boto3_client(endpoint_url: str | None, region: str | None) -> S3Client:
-    import boto3  # only S3 lakes pay for the import
-
-    return boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
 
 
 @dataclass(frozen=True)
@@ -84,10 +31,15 @@ class LakeLocation:
     filesystem: pafs.FileSystem
     root: str
     url: str
+    s3: S3Connection | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> LakeLocation:
-        """Build the location from WRAPUP_LAKE_URL's value; an unusable value fails here, at start-up."""
+    def from_url(cls, url: str, s3: S3Resource | None = None) -> LakeLocation:
+        """Build the location from WRAPUP_LAKE_URL's value; an unusable value fails here, at start-up.
+
+        ``s3`` configures an s3:// lake (an unconfigured S3Resource, i.e. the AWS defaults, when None);
+        a local lake ignores it.
+        """
         text = url.strip()
         if not text:
             raise LakeSettingsError(f"{LAKE_URL_ENV_VAR} is empty; set it to {_ACCEPTED_FORMS}")
@@ -101,7 +53,8 @@ class LakeLocation:
         if not parts.netloc:
             raise LakeSettingsError(f"{LAKE_URL_ENV_VAR}={url!r} names no bucket; use {_ACCEPTED_FORMS}")
         root = "/".join(part for part in (parts.netloc, parts.path.strip("/")) if part)
-        return cls(filesystem=S3Endpoint.from_environment().pyarrow_filesystem(), root=root, url=url)
+        connection = S3Connection.from_resource(s3)
+        return cls(filesystem=connection.pyarrow_filesystem(), root=root, url=url, s3=connection)
 
     @classmethod
     def _local(cls, text: str, url: str) -> LakeLocation:
@@ -134,31 +87,30 @@ class LakeLocation:
 
     def list_files(self, path: str) -> list[str]:
         """Every file below ``path`` (recursively), sorted; empty when nothing is there."""
+        return [info.path for info in self.file_infos(path)]
+
+    def file_infos(self, path: str) -> list[pafs.FileInfo]:
+        """Every file below ``path`` (recursively) with its size and modification time, sorted by path."""
         selector = pafs.FileSelector(path, recursive=True, allow_not_found=True)
         infos = self.filesystem.get_file_info(selector)
-        return sorted(info.path for info in infos if info.type == pafs.FileType.File)
+        return sorted((info for info in infos if info.type == pafs.FileType.File), key=lambda info: info.path)
+
+    def exists(self, path: str) -> bool:
+        """True when a file (or, locally, a directory) is at ``path``."""
+        return self.filesystem.get_file_info(path).type != pafs.FileType.NotFound
 
     def delete_files(self, paths: Iterable[str]) -> None:
         """Delete files; on S3 in batched DeleteObjects calls that leave no directory markers."""
-        paths = list(paths)
-        if self.is_local:
-            for path in paths:
-                self.filesystem.delete_file(path)
+        if self.s3 is not None:
+            self.s3.delete_objects(paths)
             return
-        client = S3Endpoint.from_environment().boto3_client()
-        for start in range(0, len(paths), _S3_DELETE_BATCH):
-            batch = paths[start : start + _S3_DELETE_BATCH]
-            bucket = batch[0].split("/", 1)[0]
-            keys = [{"Key": path.split("/", 1)[1]} for path in batch]
-            response = client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-            if response.get("Errors"):
-                failed = ", ".join(f"{error['Key']} ({error['Code']})" for error in response["Errors"])
-                raise OSError(f"S3 refused to delete objects in bucket {bucket}: {failed}")
+        for path in paths:
+            self.filesystem.delete_file(path)
 
     def delete_tree(self, path: str) -> None:
         """Remove a directory (local) or every object under a prefix (S3); missing is fine."""
         if self.is_local:
-            if self.filesystem.get_file_info(path).type != pafs.FileType.NotFound:
+            if self.exists(path):
                 self.filesystem.delete_dir(path)
             return
         self.delete_files(self.list_files(path))

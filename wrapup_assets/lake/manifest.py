@@ -1,7 +1,10 @@
 """The partition manifest: the file list a reader trusts instead of listing the directory.
 
 Written last into a partition, it is the commit marker: a partition without one was never
-published, and only the files it names are part of the partition.
+published, and only the files it names are part of the partition. Each file is listed under the
+name it has in the partition directory, with its rows, bytes and SHA-256, and under its logical
+name (``part-00000.parquet``, ``pages.jsonl.zst``): the same on local disk, while on S3 the
+published name carries a content hash (see ``lake.publish``).
 """
 
 from __future__ import annotations
@@ -23,11 +26,21 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ManifestFile:
-    """One published file: its name inside the partition, its row count (None for sidecars), its size."""
+    """One published file: its name inside the partition, its row count (None for sidecars), its size.
+
+    ``logical_name`` is the name the writer gave it (defaults to ``name``); ``sha256`` is the hex
+    digest of its bytes (None only in manifests written before digests were recorded).
+    """
 
     name: str
     rows: int | None
     bytes: int
+    sha256: str | None = None
+    logical_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.logical_name:
+            object.__setattr__(self, "logical_name", self.name)
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,16 @@ class Manifest:
             "dataset": self.dataset,
             "partition": self.partition,
             "format": self.format,
-            "files": [{"name": file.name, "rows": file.rows, "bytes": file.bytes} for file in self.files],
+            "files": [
+                {
+                    "name": file.name,
+                    "logical_name": file.logical_name,
+                    "rows": file.rows,
+                    "bytes": file.bytes,
+                    "sha256": file.sha256,
+                }
+                for file in self.files
+            ],
             "total_rows": self.total_rows,
             "total_bytes": self.total_bytes,
             "schema_version": self.schema_version,
@@ -75,7 +97,13 @@ class Manifest:
                 partition=_optional(document["partition"], str),
                 format=str(document["format"]),
                 files=tuple(
-                    ManifestFile(name=str(file["name"]), rows=_optional(file["rows"], int), bytes=int(file["bytes"]))
+                    ManifestFile(
+                        name=str(file["name"]),
+                        rows=_optional(file["rows"], int),
+                        bytes=int(file["bytes"]),
+                        sha256=_optional(file.get("sha256"), str),
+                        logical_name=str(file.get("logical_name") or file["name"]),
+                    )
                     for file in document["files"]
                 ),
                 created_at=datetime.fromisoformat(document["created_at"]),
@@ -90,6 +118,10 @@ class Manifest:
     def file_names(self) -> list[str]:
         """The listed file names, in manifest order (the order rows were written)."""
         return [file.name for file in self.files]
+
+    def file_named(self, logical_name: str) -> ManifestFile | None:
+        """The listed file the writer called ``logical_name`` (e.g. pages.jsonl.zst), if any."""
+        return next((file for file in self.files if file.logical_name == logical_name), None)
 
 
 def _optional(value: object, kind: Callable[[Any], T]) -> T | None:

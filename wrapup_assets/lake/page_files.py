@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
+from wrapup_assets.lake.crash_points import crash_point
 from wrapup_assets.lake.errors import CorruptPageFileError
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import ManifestFile
@@ -32,6 +33,7 @@ def write_pages(pages: Iterable[bytes], staged: StagedPartition) -> ManifestFile
             out.write(page)
             out.write(b"\n")
             count += 1
+            crash_point("page_written", staged.partition.dataset)
     return staged.add_file(PAGES_FILE_NAME, rows=count)
 
 

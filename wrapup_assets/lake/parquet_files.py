@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wrapup_assets.lake.crash_points import crash_point
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import Manifest, ManifestFile
 from wrapup_assets.lake.partitioning import LakePartition
-from wrapup_assets.lake.publish import StagedPartition
+from wrapup_assets.lake.publish import DigestingOutputStream, StagedPartition
 
 # Options for pq.ParquetWriter that do not depend on the schema; see parquet_write_options().
 PARQUET_WRITE_OPTIONS: dict[str, object] = {
@@ -123,7 +124,7 @@ class _RollingParquetWriter:
         self._target = target_file_bytes
         self._options = parquet_write_options(schema)
         self._written: list[ManifestFile] = []
-        self._stream: pa.NativeFile | None = None
+        self._stream: DigestingOutputStream | None = None
         self._writer: pq.ParquetWriter | None = None
         self._file_rows = 0
         self._file_row_groups = 0
@@ -207,3 +208,4 @@ class _RollingParquetWriter:
         self._stream.close()
         self._writer = None
         self._written.append(self._staged.add_file(part_file_name(len(self._written)), rows=self._file_rows))
+        crash_point("part_file_closed", self._staged.partition.dataset)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from wrapup_assets.lake.errors import ManifestFormatError
 from wrapup_assets.lake.location import LakeLocation
-from wrapup_assets.lake.manifest import Manifest
+from wrapup_assets.lake.manifest import Manifest, ManifestFile
 from wrapup_assets.lake.page_files import PAGES_FILE_NAME, iter_page_lines
 from wrapup_assets.lake.partitioning import LakePartition
 
@@ -36,12 +37,20 @@ class RawPagesPartition:
 
     def iter_pages(self) -> Iterator[bytes]:
         """Each stored page's JSON bytes, in the order they were fetched."""
-        return iter_page_lines(self.location, self.location.join(self.partition.relative_dir, PAGES_FILE_NAME))
+        pages_file = self.manifest.file_named(PAGES_FILE_NAME)
+        if pages_file is None:
+            raise ManifestFormatError(
+                f"{self.partition.dataset} partition {self.partition.key}: the manifest lists no {PAGES_FILE_NAME}"
+            )
+        return iter_page_lines(self.location, self._path(pages_file))
 
     def read_sidecar(self, name: str) -> bytes | None:
         """A sidecar file's bytes, or None when this partition was published without it."""
-        if name not in self.manifest.file_names():
+        listed = self.manifest.file_named(name)
+        if listed is None:
             return None
-        path = self.location.join(self.partition.relative_dir, name)
-        with self.location.filesystem.open_input_stream(path, compression=None) as stream:
+        with self.location.filesystem.open_input_stream(self._path(listed), compression=None) as stream:
             return stream.read()
+
+    def _path(self, file: ManifestFile) -> str:
+        return self.location.join(self.partition.relative_dir, file.name)

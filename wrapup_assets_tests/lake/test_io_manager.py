@@ -6,9 +6,10 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import pytest
+from dagster_aws.s3 import S3Resource
 
 from wrapup_assets.lake.errors import PartitionNotPublishedError, UnsupportedPartitioningError
-from wrapup_assets.lake.io_manager import LakeIOManager
+from wrapup_assets.lake.io_manager import LakeIOManager, lake_io_manager_from_environment
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import read_parquet_partition, write_parquet_parts
@@ -189,3 +190,16 @@ def test_returning_none_is_refused_naming_the_dataset(lake_root: Path) -> None:
     assert str(raised.value) == (
         "wrapup_codes: the lake IO manager stores a pyarrow Table or a RawPagesOutput, got NoneType"
     )
+
+
+def test_the_io_manager_from_the_environment_reads_the_lake_url_and_nests_an_s3_resource(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    default = lake_io_manager_from_environment({})
+    configured = lake_io_manager_from_environment({"WRAPUP_LAKE_URL": "s3://bucket/prefix"})
+
+    assert default.lake_url == str(tmp_path / "data" / "lake")
+    assert isinstance(default.s3, S3Resource) and default.s3.endpoint_url is None
+    assert configured.lake_url == dg.EnvVar("WRAPUP_LAKE_URL")
+    assert isinstance(configured.s3, S3Resource)

@@ -63,5 +63,8 @@ def test_lake_url_pointing_at_a_file_is_rejected(tmp_path: Path) -> None:
 def test_malformed_endpoint_url_names_aws_endpoint_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", "localhost:9000")
 
-    with pytest.raises(LakeSettingsError, match="AWS_ENDPOINT_URL must be an http:// or https:// URL"):
+    with pytest.raises(
+        LakeSettingsError,
+        match=r"AWS_ENDPOINT_URL \(or the S3 resource's endpoint_url\) must be an http:// or https:// URL",
+    ):
         LakeLocation.from_url("s3://bucket/lake")

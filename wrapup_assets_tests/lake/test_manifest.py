@@ -14,7 +14,10 @@ MANIFEST = Manifest(
     dataset="raw_conversation_pages",
     partition="2024-05-01-09:00",
     format="jsonl.zst",
-    files=(ManifestFile("pages.jsonl.zst", 12, 34_567), ManifestFile("wrapup_codes.json", None, 890)),
+    files=(
+        ManifestFile("pages-0123456789abcdef.jsonl.zst", 12, 34_567, "0123456789abcdef" * 4, "pages.jsonl.zst"),
+        ManifestFile("wrapup_codes.json", None, 890, "ab" * 32),
+    ),
     created_at=datetime(2024, 5, 1, 11, 2, 3, tzinfo=UTC),
     schema_version=None,
 )
@@ -22,6 +25,21 @@ MANIFEST = Manifest(
 
 def test_manifest_round_trips_through_json() -> None:
     assert Manifest.from_json(MANIFEST.to_json()) == MANIFEST
+
+
+def test_manifest_finds_a_file_by_the_name_its_writer_gave_it() -> None:
+    assert MANIFEST.file_named("pages.jsonl.zst") == MANIFEST.files[0]
+    assert MANIFEST.file_named("wrapup_codes.json") == MANIFEST.files[1]
+    assert MANIFEST.file_named("part-00000.parquet") is None
+
+
+def test_a_manifest_from_before_digests_still_reads() -> None:
+    document = json.loads(MANIFEST.to_json())
+    document["files"] = [{"name": "pages.jsonl.zst", "rows": 12, "bytes": 34_567}]
+
+    manifest = Manifest.from_json(json.dumps(document).encode())
+
+    assert manifest.files == (ManifestFile("pages.jsonl.zst", 12, 34_567, None, "pages.jsonl.zst"),)
 
 
 def test_manifest_json_lists_files_and_totals() -> None:
@@ -32,8 +50,20 @@ def test_manifest_json_lists_files_and_totals() -> None:
         "partition": "2024-05-01-09:00",
         "format": "jsonl.zst",
         "files": [
-            {"name": "pages.jsonl.zst", "rows": 12, "bytes": 34_567},
-            {"name": "wrapup_codes.json", "rows": None, "bytes": 890},
+            {
+                "name": "pages-0123456789abcdef.jsonl.zst",
+                "logical_name": "pages.jsonl.zst",
+                "rows": 12,
+                "bytes": 34_567,
+                "sha256": "0123456789abcdef" * 4,
+            },
+            {
+                "name": "wrapup_codes.json",
+                "logical_name": "wrapup_codes.json",
+                "rows": None,
+                "bytes": 890,
+                "sha256": "ab" * 32,
+            },
         ],
         "total_rows": 12,
         "total_bytes": 35_457,

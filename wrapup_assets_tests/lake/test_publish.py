@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,11 @@ from wrapup_assets.lake.manifest import ManifestFile, read_manifest
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.publish import stage_partition
 from wrapup_assets_tests.lake.conftest import files_under
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
 
 HOUR = LakePartition("wrapup_records", datetime(2024, 5, 1, 9, tzinfo=UTC), "hour")
 DAY = LakePartition("wrapup_daily", datetime(2024, 5, 1, tzinfo=UTC), "day")
@@ -57,8 +63,20 @@ def test_published_partition_lands_at_its_exact_path(
     assert manifest["format"] == "parquet"
     assert manifest["schema_version"] == 1
     assert manifest["files"] == [
-        {"name": "part-00000.parquet", "rows": 3, "bytes": 3},
-        {"name": "part-00001.parquet", "rows": 2, "bytes": 2},
+        {
+            "name": "part-00000.parquet",
+            "logical_name": "part-00000.parquet",
+            "rows": 3,
+            "bytes": 3,
+            "sha256": sha256(b"abc"),
+        },
+        {
+            "name": "part-00001.parquet",
+            "logical_name": "part-00001.parquet",
+            "rows": 2,
+            "bytes": 2,
+            "sha256": sha256(b"de"),
+        },
     ]
     assert (manifest["total_rows"], manifest["total_bytes"]) == (5, 5)
 
@@ -73,7 +91,7 @@ def test_publishing_again_with_fewer_files_leaves_exactly_the_second_set(
     directory = lake_root / HOUR.relative_dir
     assert files_under(directory) == ["_manifest.json", "part-00000.parquet"]
     assert (directory / "part-00000.parquet").read_bytes() == b"new"
-    assert read_manifest(location, HOUR).files == (ManifestFile("part-00000.parquet", 3, 3),)
+    assert read_manifest(location, HOUR).files == (ManifestFile("part-00000.parquet", 3, 3, sha256(b"new")),)
     assert staged_leftovers(lake_root) == []
 
 
