@@ -1,21 +1,45 @@
-"""Asset checks: the Dagster side of the pure check functions in `wrapup_assets.records.validation`.
+"""Asset checks: the Dagster side of the pure check functions in `wrapup_assets.records`.
 
-The schema and key checks run inside the asset that produces the data, before anything is
-published: a failed check is recorded on the partition that caused it (partitioned check specs),
-and the asset then stops, so bad rows never reach the lake or the daily files.
+Blocking checks (schema, key, quarantine) run inside the asset that produces the data, before
+anything is published: a failed check is recorded on the partition that caused it (partitioned
+check specs), and the asset then stops, so bad rows never reach the lake or the daily files.
+
+Warnings run as their own checks after the hour is published: reconciliation against the Genesys
+aggregates (a partitioned check, so it reads only its hour and is recorded on it) and freshness of
+the newest hour (reads Dagster's record of materialized partitions, never the data).
 """
 
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pyarrow as pa
 
-from wrapup_assets.partitions import utc_window
-from wrapup_assets.records.validation import CheckOutcome, check_key_unique, check_record_schema
+from wrapup_assets.genesys.resource import GenesysCloudResource
+from wrapup_assets.partitions import hourly_partitions, utc_window
+from wrapup_assets.records.freshness import DEFAULT_MAX_LAG, check_newest_hour
+from wrapup_assets.records.quarantine import QuarantinedConversation, check_quarantined_fraction
+from wrapup_assets.records.reconciliation import (
+    DEFAULT_TOLERANCE,
+    aggregate_counts,
+    reconcile_code_counts,
+    row_counts,
+)
+from wrapup_assets.records.validation import (
+    CheckOutcome,
+    check_key_unique,
+    check_partition_schemas,
+    check_record_schema,
+    key_columns,
+)
 
 SCHEMA_CHECK = "record_schema"
 KEY_CHECK = "key_unique"
+QUARANTINE_CHECK = "quarantine_within_threshold"
+RECONCILIATION_CHECK = "reconciled_with_genesys_aggregates"
+FRESHNESS_CHECK = "newest_hour_fresh"
+RECORDS_ASSET_KEY = dg.AssetKey("wrapup_records")
 
 
 def record_check_specs(asset_name: str, partitions_def: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
@@ -48,17 +72,32 @@ def _record_check_specs(asset_name: str, partitions_def: dg.PartitionsDefinition
     ]
 
 
+def quarantine_check_spec(asset_name: str) -> dg.AssetCheckSpec:
+    """The blocking check that too many of the hour's conversations were not quarantined."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return dg.AssetCheckSpec(
+            QUARANTINE_CHECK,
+            asset=asset_name,
+            blocking=True,
+            partitions_def=hourly_partitions,
+            description="At most max_quarantined_fraction of the hour's conversations could not become records.",
+        )
+
+
 class ChecksFailed(dg.Failure):
     """Raised after recording failed checks, so the asset publishes nothing for the partition."""
 
 
-def check_results(named_outcomes: Iterable[tuple[str, CheckOutcome]]) -> list[dg.AssetCheckResult]:
-    """AssetCheckResults for (check name, outcome) pairs, errors blocking and metadata kept."""
+def check_results(
+    named_outcomes: Iterable[tuple[str, CheckOutcome]], severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+) -> list[dg.AssetCheckResult]:
+    """AssetCheckResults for (check name, outcome) pairs, with the severity of a failure and metadata kept."""
     return [
         dg.AssetCheckResult(
             check_name=name,
             passed=outcome.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=severity,
             description=outcome.description,
             metadata=dict(outcome.metadata),
         )
@@ -66,14 +105,50 @@ def check_results(named_outcomes: Iterable[tuple[str, CheckOutcome]]) -> list[dg
     ]
 
 
-def validated_records(context: dg.AssetExecutionContext, table: pa.Table) -> Iterator[dg.AssetCheckResult]:
-    """Run the schema and key checks on a partition's records, yield their results, stop if any failed."""
+def validated_hour(
+    context: dg.AssetExecutionContext,
+    table: pa.Table,
+    quarantine: Sequence[QuarantinedConversation],
+    conversations_seen: int,
+    max_quarantined_fraction: float,
+) -> Iterator[dg.AssetCheckResult]:
+    """Run the schema, key and quarantine checks on an hour, yield their results, stop if any failed."""
     start, end = utc_window(context)
     results = check_results(
-        [(SCHEMA_CHECK, check_record_schema(table, start, end)), (KEY_CHECK, check_key_unique(table))]
+        [
+            (SCHEMA_CHECK, check_record_schema(table, start, end)),
+            (KEY_CHECK, check_key_unique(table)),
+            (
+                QUARANTINE_CHECK,
+                check_quarantined_fraction(list(quarantine), conversations_seen, max_quarantined_fraction),
+            ),
+        ]
     )
     yield from results
     raise_if_failed(context.partition_key, results)
+
+
+def validated_day(
+    context: dg.AssetExecutionContext, hour_tables: Mapping[str, pa.Table]
+) -> Generator[dg.AssetCheckResult, None, pa.Table]:
+    """Check a day's hours and return them as one table; stop if any check failed.
+
+    The hours' types are compared with the contract before concatenating (which fails on a type
+    difference), so a drifted hour is reported by partition and column; the key check then still
+    runs over every hour's key columns.
+    """
+    start, end = utc_window(context)
+    schema_problem = check_partition_schemas(hour_tables)
+    day = None
+    if schema_problem is None:
+        day = pa.concat_tables(hour_tables.values())
+        outcomes = [(SCHEMA_CHECK, check_record_schema(day, start, end)), (KEY_CHECK, check_key_unique(day))]
+    else:
+        outcomes = [(SCHEMA_CHECK, schema_problem), (KEY_CHECK, check_key_unique(key_columns(hour_tables)))]
+    results = check_results(outcomes)
+    yield from results
+    raise_if_failed(context.partition_key, results)
+    return day
 
 
 def raise_if_failed(partition_key: str, results: Sequence[dg.AssetCheckResult]) -> None:
@@ -85,3 +160,71 @@ def raise_if_failed(partition_key: str, results: Sequence[dg.AssetCheckResult]) 
             description=f"Partition {partition_key} not published, checks failed: {reasons}",
             metadata={"failed_checks": ", ".join(result.check_name for result in failed)},
         )
+
+
+class ReconciliationConfig(dg.Config):
+    """Settings of the reconciliation check."""
+
+    tolerance: float = DEFAULT_TOLERANCE
+    """Per wrap-up code, the allowed difference as a share of the larger count (default 5%)."""
+
+
+class FreshnessConfig(dg.Config):
+    """Settings of the freshness check."""
+
+    max_lag_hours: float = DEFAULT_MAX_LAG / timedelta(hours=1)
+    """How long after its end the newest hour may still be the newest (default: settle delay 2 h
+    + the hour + 1 h margin = 4 h)."""
+
+
+def _reconciliation_check() -> dg.AssetChecksDefinition:
+    # Partitioned checks are a Dagster preview (1.13): silence its warning here only.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+
+        @dg.asset_check(
+            asset=RECORDS_ASSET_KEY,
+            name=RECONCILIATION_CHECK,
+            partitions_def=hourly_partitions,
+            pool="genesys_api",
+            blocking=False,
+            description=(
+                "Rows per wrap-up code of the hour (with a handle time) equal the Genesys aggregates "
+                "(tHandle count grouped by wrapUpCode), within the tolerance."
+            ),
+        )
+        def reconciled_with_genesys_aggregates(
+            context: dg.AssetCheckExecutionContext,
+            config: ReconciliationConfig,
+            genesys: GenesysCloudResource,
+            wrapup_records: pa.Table,
+        ) -> dg.AssetCheckResult:
+            window = hourly_partitions.time_window_for_partition_key(context.partition_key)
+            with genesys.get_client() as client:
+                response = client.aggregate_wrapup_codes(window.start.astimezone(UTC), window.end.astimezone(UTC))
+            outcome = reconcile_code_counts(row_counts(wrapup_records), aggregate_counts(response), config.tolerance)
+            (result,) = check_results([(RECONCILIATION_CHECK, outcome)], dg.AssetCheckSeverity.WARN)
+            return result
+
+    return reconciled_with_genesys_aggregates
+
+
+@dg.asset_check(
+    asset=RECORDS_ASSET_KEY,
+    name=FRESHNESS_CHECK,
+    blocking=False,
+    description="The newest materialized hour of wrapup_records ended no longer ago than max_lag_hours.",
+)
+def newest_hour_fresh(context: dg.AssetCheckExecutionContext, config: FreshnessConfig) -> dg.AssetCheckResult:
+    materialized = context.instance.get_materialized_partitions(RECORDS_ASSET_KEY)
+    newest_end = None
+    if materialized:
+        newest_end = hourly_partitions.time_window_for_partition_key(max(materialized)).end.astimezone(UTC)
+    outcome = check_newest_hour(newest_end, datetime.now(UTC), timedelta(hours=config.max_lag_hours))
+    (result,) = check_results([(FRESHNESS_CHECK, outcome)], dg.AssetCheckSeverity.WARN)
+    return result
+
+
+reconciled_with_genesys_aggregates = _reconciliation_check()
+
+ALL_CHECKS = [reconciled_with_genesys_aggregates, newest_hour_fresh]

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from wrapup_assets.assets import ALL_ASSETS, raw_conversation_pages, wrapup_daily, wrapup_records
+from wrapup_assets.checks import reconciled_with_genesys_aggregates
 from wrapup_assets.emulator import GenesysEmulator
 from wrapup_assets.records.schema import RECORD_SCHEMA
 
@@ -20,9 +21,11 @@ DAY_START = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def materialize_hour(key: str, resources: dict, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """The hourly job's assets and checks (the freshness check runs on its own schedule, not here)."""
     return dg.materialize(
-        ALL_ASSETS,
-        selection=[raw_conversation_pages, wrapup_records],
+        [*ALL_ASSETS, reconciled_with_genesys_aggregates],
+        selection=dg.AssetSelection.assets(raw_conversation_pages, wrapup_records)
+        | dg.AssetSelection.checks(reconciled_with_genesys_aggregates),
         partition_key=key,
         resources=resources,
         instance=instance,
@@ -50,11 +53,16 @@ def test_an_hour_lands_exactly_the_contract_rows(emulator: GenesysEmulator, reso
     assert {(e.check_name, e.passed, e.partition) for e in result.get_asset_check_evaluations()} == {
         ("record_schema", True, HOUR),
         ("key_unique", True, HOUR),
+        ("quarantine_within_threshold", True, HOUR),
+        ("reconciled_with_genesys_aggregates", True, HOUR),
     }
     raw = lake_dir / "raw_conversation_pages/year=2024/month=05/day=01/hour=09"
     assert sorted(p.name for p in raw.iterdir()) == ["_manifest.json", "pages.jsonl.zst", "wrapup_codes.json"]
     raw_metadata = result.asset_materializations_for_node("raw_conversation_pages")[0].metadata
-    assert raw_metadata["api_requests"].value == len(emulator.request_log)
+    # The raw export's requests, then the reconciliation check's own client: a token and one aggregates query.
+    paths = [r.path for r in emulator.request_log]
+    assert raw_metadata["api_requests"].value == len(paths) - 2
+    assert paths[-2:] == ["/oauth/token", "/api/v2/analytics/conversations/aggregates/query"]
     details_queries = [r for r in emulator.request_log if r.path.endswith("/details/query")]
     assert raw_metadata["pages"].value == len(details_queries) == 1  # under 100 conversations: one page
 

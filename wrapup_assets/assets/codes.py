@@ -1,7 +1,9 @@
-"""`wrapup_codes`: the wrap-up code catalog, active and deleted codes, as of the materialization.
+"""`wrapup_codes`: the wrap-up code catalog as a type-2 slowly changing dimension.
 
-Historical records reference deleted codes, so the catalog is read with both states and each code
-carries its state; nothing is ever validated against today's catalog.
+Historical records reference renamed and deleted codes, so the catalog is listed in both states
+and every refresh extends the history read back from the lake (see records/codes_history.py):
+a rename or a deletion closes the old version and opens a new one; nothing is ever validated
+against today's catalog.
 """
 
 from datetime import UTC, datetime
@@ -9,62 +11,22 @@ from datetime import UTC, datetime
 import dagster as dg
 import pyarrow as pa
 
+from wrapup_assets.assets.lake_reads import read_published_table
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema
 from wrapup_assets.genesys.resource import GenesysCloudResource
-
-CODES_SCHEMA = pa.schema(
-    [
-        pa.field("wrap_up_code_id", pa.string(), nullable=False, metadata={"description": "Genesys wrap-up code id"}),
-        pa.field("name", pa.string(), metadata={"description": "The code's name in the catalog"}),
-        pa.field(
-            "state",
-            pa.dictionary(pa.int32(), pa.string()),
-            nullable=False,
-            metadata={"description": "active or deleted"},
-        ),
-        pa.field(
-            "division_id", pa.dictionary(pa.int32(), pa.string()), metadata={"description": "Division of the code"}
-        ),
-        pa.field("division_name", pa.dictionary(pa.int32(), pa.string()), metadata={"description": "Division name"}),
-        pa.field("description", pa.string(), metadata={"description": "The code's description"}),
-        pa.field("date_created", pa.timestamp("us", tz="UTC"), metadata={"description": "When the code was created"}),
-        pa.field("date_modified", pa.timestamp("us", tz="UTC"), metadata={"description": "Last change in Genesys"}),
-        pa.field(
-            "snapshot_at",
-            pa.timestamp("us", tz="UTC"),
-            nullable=False,
-            metadata={"description": "When this catalog was read"},
-        ),
-    ]
+from wrapup_assets.lake.io_manager import LakeIOManager
+from wrapup_assets.lake.partitioning import LakePartition
+from wrapup_assets.records.codes_history import (
+    CODE_HISTORY_SCHEMA,
+    FIRST_CHANGES,
+    catalog_codes,
+    history_table,
+    history_versions,
+    is_code_history,
+    merge_code_history,
 )
 
-
-def _timestamp(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
-def catalog_table(active: list[dict], deleted: list[dict], snapshot_at: datetime) -> pa.Table:
-    """The catalog as a table: one row per code, sorted by id, state from the listing it came from."""
-    deleted_ids = {entity["id"] for entity in deleted} - {entity["id"] for entity in active}
-    entities = sorted(
-        [(entity, "active") for entity in active] + [(e, "deleted") for e in deleted if e["id"] in deleted_ids],
-        key=lambda pair: pair[0]["id"],
-    )
-    rows = [
-        {
-            "wrap_up_code_id": entity["id"],
-            "name": entity.get("name"),
-            "state": state,
-            "division_id": (entity.get("division") or {}).get("id"),
-            "division_name": (entity.get("division") or {}).get("name"),
-            "description": entity.get("description"),
-            "date_created": _timestamp(entity.get("dateCreated")),
-            "date_modified": _timestamp(entity.get("dateModified")),
-            "snapshot_at": snapshot_at,
-        }
-        for entity, state in entities
-    ]
-    return pa.Table.from_pylist(rows, schema=CODES_SCHEMA)
+CODES_DATASET = "wrapup_codes"
 
 
 @dg.asset(
@@ -72,13 +34,45 @@ def catalog_table(active: list[dict], deleted: list[dict], snapshot_at: datetime
     group_name=GROUP_NAME,
     owners=OWNERS,
     kinds={"genesys", "parquet"},
-    metadata={"dagster/column_schema": column_schema(CODES_SCHEMA)},
-    description="The wrap-up code catalog (active and deleted codes) with names, divisions and state.",
+    metadata={"dagster/column_schema": column_schema(CODE_HISTORY_SCHEMA)},
+    description=(
+        "Wrap-up code history (type-2 SCD): one row per version of each code, active and deleted, "
+        "valid_from/valid_to, so labels resolve as of any time."
+    ),
 )
-def wrapup_codes(context: dg.AssetExecutionContext, genesys: GenesysCloudResource) -> dg.Output[pa.Table]:
+def wrapup_codes(
+    context: dg.AssetExecutionContext, genesys: GenesysCloudResource, io_manager: dg.ResourceParam[LakeIOManager]
+) -> dg.Output[pa.Table]:
     with genesys.get_client() as client:
         active = client.list_wrapup_codes("Active")
         deleted = client.list_wrapup_codes("Deleted")
-    table = catalog_table(active, deleted, datetime.now(UTC))
-    context.log.info(f"Catalog: {len(active)} active and {table.num_rows - len(active)} deleted wrap-up codes")
-    return dg.Output(table, metadata={"active_codes": len(active), "deleted_codes": table.num_rows - len(active)})
+    refreshed_at = datetime.now(UTC)
+    stored = read_published_table(io_manager.location(), LakePartition.unpartitioned(CODES_DATASET))
+    if stored is not None and not is_code_history(stored.schema):
+        context.log.warning("The stored wrapup_codes is a catalog snapshot, not a history: starting a new history")
+        stored = None
+    catalog = catalog_codes(active, deleted)
+    versions, changes = merge_code_history(
+        history_versions(stored) if stored is not None else [], catalog, refreshed_at
+    )
+    if changes.missing_from_catalog:
+        context.log.warning(
+            f"{len(changes.missing_from_catalog)} codes of the history are missing from both catalog listings "
+            f"(kept unchanged): {', '.join(changes.missing_from_catalog[:FIRST_CHANGES])}"
+        )
+    table = history_table(versions)
+    current_states = [catalog[code_id].version.state for code_id in catalog]
+    return dg.Output(
+        table,
+        metadata={
+            "active_codes": current_states.count("active"),
+            "deleted_codes": current_states.count("deleted"),
+            "versions": table.num_rows,
+            "new_codes": len(changes.new_codes),
+            "changed_codes": len(changes.changed_codes),
+            "codes_missing_from_catalog": len(changes.missing_from_catalog),
+            "changes": dg.MetadataValue.md(
+                "\n".join(f"- {line}" for line in changes.descriptions[:FIRST_CHANGES]) or "_No change._"
+            ),
+        },
+    )

@@ -6,7 +6,8 @@ batch. No dict is built per row and no Python object per row outlives its page; 
 sorting run in Arrow over the page batches.
 
 A page that does not decode as a whole is decoded again conversation by conversation, so one bad
-conversation is counted as malformed while the rest of its page is kept.
+conversation is quarantined (with its JSON and the reason) while the rest of its page is kept.
+The first page is also compared with the fields Genesys documents, to count unknown fields.
 """
 
 from collections.abc import Iterable, Mapping
@@ -25,9 +26,9 @@ from wrapup_assets.records.details_model import (
     RawConversationsPage,
     Session,
 )
+from wrapup_assets.records.known_fields import unknown_field_paths
+from wrapup_assets.records.quarantine import QuarantinedConversation
 from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
-
-MAX_MALFORMED_REASONS = 20
 
 _SORT_ORDER = [
     ("interaction_timestamp", "ascending"),
@@ -55,13 +56,14 @@ class FlattenStats:
     conversations_open: int = 0
     conversations_without_agent_session: int = 0
     conversations_malformed: int = 0
-    malformed_reasons: list[str] = field(default_factory=list)
     duplicate_rows_dropped: int = 0
     rows: int = 0
+    unknown_fields: set[str] = field(default_factory=set)
+    """Undocumented fields (`level.name`) on the first page: a sample, so the hot path stays typed."""
 
 
 class _MalformedConversation(Exception):
-    """A conversation that cannot fill a non-null contract column; it is counted and skipped."""
+    """A conversation that cannot fill a non-null contract column; it is quarantined."""
 
 
 # Row tuples carry the RECORD_SCHEMA columns in order (schema_version excluded: it is constant),
@@ -158,16 +160,19 @@ class RecordsBuilder:
         self.window_end = window_end
         self.code_labels = code_labels
         self.stats = FlattenStats()
+        self.quarantine: list[QuarantinedConversation] = []
         self._batches: list[pa.RecordBatch] = []
         self._conversation_ordinals: list[pa.Array] = []
         self._finished = False
 
     def add_page(self, page_json: bytes) -> None:
-        """Flatten one page exactly as Genesys sent it; malformed conversations are counted, not fatal."""
+        """Flatten one page exactly as Genesys sent it; malformed conversations are quarantined, not fatal."""
         if self._finished:
             raise RuntimeError("RecordsBuilder.add_page called after finish(): a builder is used once")
         self.stats.pages += 1
         page_number = self.stats.pages
+        if page_number == 1:
+            self.stats.unknown_fields = unknown_field_paths(page_json)
         rows: list[tuple] = []
         try:
             conversations = _PAGE_DECODER.decode(page_json).conversations
@@ -175,43 +180,55 @@ class RecordsBuilder:
             # Something on the page does not fit: find out whether it is the page or some conversations.
             self._add_conversations_one_by_one(page_json, page_number, rows)
         else:
-            for conversation in conversations:
-                self._add_conversation(conversation, rows)
+            malformed: list[tuple[int, str, str]] = []
+            for position, conversation in enumerate(conversations, start=1):
+                problem = self._add_conversation(conversation, rows)
+                if problem is not None:
+                    malformed.append((position, conversation.conversation_id, problem))
+            if malformed:
+                self._quarantine_decoded(page_json, page_number, malformed)
         if rows:
             batch, ordinals = _rows_to_batch(rows)
             self._batches.append(batch)
             self._conversation_ordinals.append(ordinals)
 
     def _add_conversations_one_by_one(self, page_json: bytes, page_number: int, rows: list[tuple]) -> None:
-        try:
-            raw_conversations = _RAW_PAGE_DECODER.decode(page_json).conversations
-        except msgspec.ValidationError as error:
-            raise MalformedPageError(page_number, f"not a details page ({error})") from None
-        except msgspec.DecodeError as error:
-            raise MalformedPageError(page_number, f"invalid JSON ({error})") from None
+        raw_conversations = _raw_conversations(page_json, page_number)
         for position, raw_conversation in enumerate(raw_conversations, start=1):
             try:
                 conversation = _CONVERSATION_DECODER.decode(raw_conversation)
             except msgspec.DecodeError as error:
                 self.stats.conversations_seen += 1
-                self._count_malformed(_name_conversation(raw_conversation, position, page_number), str(error))
+                conversation_id = _readable_conversation_id(raw_conversation)
+                self._quarantine(conversation_id, page_number, position, str(error), bytes(raw_conversation))
             else:
-                self._add_conversation(conversation, rows)
+                problem = self._add_conversation(conversation, rows)
+                if problem is not None:
+                    self._quarantine(
+                        conversation.conversation_id, page_number, position, problem, bytes(raw_conversation)
+                    )
 
-    def _add_conversation(self, conversation: Conversation, rows: list[tuple]) -> None:
+    def _quarantine_decoded(self, page_json: bytes, page_number: int, malformed: list[tuple[int, str, str]]) -> None:
+        """Quarantine conversations that decoded but break the contract, with their JSON as read;
+        the page is decoded again only on this rare path."""
+        raw_conversations = _raw_conversations(page_json, page_number)
+        for position, conversation_id, problem in malformed:
+            self._quarantine(conversation_id, page_number, position, problem, bytes(raw_conversations[position - 1]))
+
+    def _add_conversation(self, conversation: Conversation, rows: list[tuple]) -> str | None:
+        """Add the conversation's rows; the reason it is malformed, or None."""
         stats = self.stats
         stats.conversations_seen += 1
         start = conversation.conversation_start
         if not self.window_start <= start < self.window_end:
             stats.conversations_outside_window += 1
-            return
+            return None
         end = conversation.conversation_end
         if end is None:
             stats.conversations_open += 1
-            return
+            return None
         if end < start:
-            self._count_malformed(conversation.conversation_id, "conversationEnd is before conversationStart")
-            return
+            return "conversationEnd is before conversationStart"
         ordinal = stats.conversations_seen
         try:
             conversation_rows = [
@@ -222,17 +239,20 @@ class RecordsBuilder:
                 if (row := _session_row(conversation, ordinal, participant, session, self.code_labels)) is not None
             ]
         except _MalformedConversation as malformed:
-            self._count_malformed(conversation.conversation_id, str(malformed))
-            return
+            return str(malformed)
         if not conversation_rows:
             stats.conversations_without_agent_session += 1
-            return
+            return None
         rows += conversation_rows
+        return None
 
-    def _count_malformed(self, conversation_name: str, reason: str) -> None:
+    def _quarantine(
+        self, conversation_id: str | None, page_number: int, position: int, reason: str, conversation_json: bytes
+    ) -> None:
         self.stats.conversations_malformed += 1
-        if len(self.stats.malformed_reasons) < MAX_MALFORMED_REASONS:
-            self.stats.malformed_reasons.append(f"conversation {conversation_name}: {reason}")
+        self.quarantine.append(
+            QuarantinedConversation(conversation_id, page_number, position, reason, conversation_json)
+        )
 
     def finish(self) -> pa.Table:
         """Deduplicate (the later read of a conversation wins) and sort by start, then key."""
@@ -254,13 +274,22 @@ class RecordsBuilder:
         return table
 
 
-def _name_conversation(raw_conversation: msgspec.Raw, position: int, page_number: int) -> str:
-    """The conversationId when it can still be read, else its position on the page."""
+def _raw_conversations(page_json: bytes, page_number: int) -> list[msgspec.Raw]:
+    """The page's conversations left undecoded; MalformedPageError when the page itself is unreadable."""
     try:
-        conversation_id = _IDENTITY_DECODER.decode(raw_conversation).conversation_id
+        return _RAW_PAGE_DECODER.decode(page_json).conversations
+    except msgspec.ValidationError as error:
+        raise MalformedPageError(page_number, f"not a details page ({error})") from None
+    except msgspec.DecodeError as error:
+        raise MalformedPageError(page_number, f"invalid JSON ({error})") from None
+
+
+def _readable_conversation_id(raw_conversation: msgspec.Raw) -> str | None:
+    """The conversationId of a conversation that did not decode, when it can still be read."""
+    try:
+        return _IDENTITY_DECODER.decode(raw_conversation).conversation_id or None
     except msgspec.DecodeError:
-        conversation_id = None
-    return conversation_id if conversation_id else f"#{position} on page {page_number}"
+        return None
 
 
 def _rows_to_keep(table: pa.Table, conversation_ordinals: pa.ChunkedArray) -> pa.Array | None:

@@ -4,6 +4,7 @@ Types are compared in Arrow first (exact, and a mismatch names the column); the 
 run through pandera's polars backend, which reads the Arrow table zero-copy.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -150,3 +151,38 @@ def check_key_unique(table: pa.Table) -> CheckOutcome:
         description=description,
         metadata={"duplicate_keys": duplicates.num_rows, "first_duplicates": first_duplicates},
     )
+
+
+def check_partition_schemas(tables: Mapping[str, pa.Table]) -> CheckOutcome | None:
+    """Failed outcome naming each partition whose columns differ from the contract; None when all match.
+
+    Run before partitions are concatenated: Arrow refuses to concatenate differing schemas, and the
+    refusal would name neither the partition nor the column.
+    """
+    mismatched = {key: problems for key, table in tables.items() if (problems := _type_mismatches(table))}
+    if not mismatched:
+        return None
+    described = "; ".join(f"{key}: {', '.join(problems)}" for key, problems in mismatched.items())
+    return CheckOutcome(
+        passed=False,
+        description=f"{len(mismatched)} partition(s) do not match the record schema: {described}",
+        metadata={
+            "mismatched_partitions": ", ".join(mismatched),
+            "mismatched_columns": described,
+            "mismatch_count": sum(len(problems) for problems in mismatched.values()),
+        },
+    )
+
+
+def key_columns(tables: Mapping[str, pa.Table]) -> pa.Table:
+    """The key columns of every partition as strings, so key uniqueness is still checked across
+    partitions whose other columns drifted (a partition without usable key columns is left out:
+    the schema check names it)."""
+    key_schema = pa.schema([(column, pa.string()) for column in RECORD_KEY])
+    keys = []
+    for table in tables.values():
+        try:
+            keys.append(table.select(list(RECORD_KEY)).cast(key_schema))
+        except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return pa.concat_tables(keys) if keys else key_schema.empty_table()

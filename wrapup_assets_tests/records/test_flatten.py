@@ -177,7 +177,7 @@ def test_later_read_of_a_conversation_replaces_all_its_earlier_sessions():
     assert stats.duplicate_rows_dropped == 2
 
 
-def test_unknown_fields_at_every_level_are_ignored():
+def test_unknown_fields_at_every_level_are_ignored_and_counted_on_the_first_page():
     session = agent_session(futureSessionField={"nested": [1, 2]})
     session["segments"][2]["futureSegmentField"] = "x"
     session["metrics"][0]["futureMetricField"] = True
@@ -185,7 +185,22 @@ def test_unknown_fields_at_every_level_are_ignored():
     call = conversation(participants=[participant], futureConversationField=1.5)
     body = msgspec.json.encode({"conversations": [call], "totalHits": 1, "aggregations": [{"x": 1}]})
 
-    assert rows_of(body) == [expected_row()]
+    table, stats = flatten(body)
+
+    assert table.to_pylist() == [expected_row()]
+    assert stats.unknown_fields == {
+        "conversation.futureConversationField",
+        "participant.futureParticipantField",
+        "session.futureSessionField",
+        "segment.futureSegmentField",
+        "metric.futureMetricField",
+    }
+
+
+def test_documented_fields_are_not_unknown():
+    _, stats = flatten(page(conversation()))
+
+    assert stats.unknown_fields == set()
 
 
 def test_missing_optional_fields_become_nulls():
@@ -219,7 +234,14 @@ def test_missing_optional_fields_become_nulls():
     ]
 
 
-def test_malformed_conversations_are_counted_and_the_rest_of_the_page_kept():
+def quarantine_of(*pages: bytes) -> tuple[list[dict], FlattenStats, list]:
+    builder = RecordsBuilder(HOUR_START, HOUR_END, CODE_LABELS)
+    for body in pages:
+        builder.add_page(body)
+    return builder.finish().to_pylist(), builder.stats, builder.quarantine
+
+
+def test_malformed_conversations_are_quarantined_with_reason_and_json_and_the_rest_of_the_page_kept():
     no_id = conversation()
     del no_id["conversationId"]
     bad_timestamp = conversation("c0ffee00-1234-4abc-8def-00000000bad1", start="yesterday at nine")
@@ -227,12 +249,12 @@ def test_malformed_conversations_are_counted_and_the_rest_of_the_page_kept():
     no_media = conversation("c0ffee00-1234-4abc-8def-00000000bad3", participants=[agent(sessions=[agent_session()])])
     del no_media["participants"][0]["sessions"][0]["mediaType"]
 
-    table, stats = flatten(page(no_id, bad_timestamp, conversation(), naive_timestamp, no_media))
+    rows, stats, quarantine = quarantine_of(page(no_id, bad_timestamp, conversation(), naive_timestamp, no_media))
 
-    assert table.to_pylist() == [expected_row()]
+    assert rows == [expected_row()]
     assert stats.conversations_seen == 5
     assert stats.conversations_malformed == 4
-    assert stats.malformed_reasons == [
+    assert [item.describe() for item in quarantine] == [
         "conversation #1 on page 1: Object missing required field `conversationId`",
         "conversation c0ffee00-1234-4abc-8def-00000000bad1: Invalid RFC3339 encoded datetime"
         " - at `$.conversationStart`",
@@ -241,15 +263,34 @@ def test_malformed_conversations_are_counted_and_the_rest_of_the_page_kept():
         "conversation c0ffee00-1234-4abc-8def-00000000bad3: agent session 5e551011-0000-4000-8000-000000000a11"
         " without mediaType",
     ]
+    assert [(item.page_number, item.position_on_page) for item in quarantine] == [(1, 1), (1, 2), (1, 4), (1, 5)]
+    assert [msgspec.json.decode(item.conversation_json) for item in quarantine] == [
+        no_id,
+        bad_timestamp,
+        naive_timestamp,
+        no_media,
+    ]
 
 
-def test_malformed_reasons_keep_only_the_first_twenty():
+def test_conversation_that_decodes_but_breaks_the_contract_is_quarantined_from_a_clean_page():
+    ends_before_start = conversation("c0ffee00-1234-4abc-8def-00000000bad4", end="2024-05-01T09:00:00.000Z")
+
+    rows, stats, quarantine = quarantine_of(page(conversation()), page(conversation(), ends_before_start))
+
+    assert rows == [expected_row()]
+    assert stats.conversations_malformed == 1
+    assert [(q.conversation_id, q.page_number, q.position_on_page, q.reason) for q in quarantine] == [
+        ("c0ffee00-1234-4abc-8def-00000000bad4", 2, 2, "conversationEnd is before conversationStart")
+    ]
+    assert msgspec.json.decode(quarantine[0].conversation_json) == ends_before_start
+
+
+def test_every_malformed_conversation_is_quarantined():
     broken = [conversation(f"c0ffee00-0000-4000-8000-{n:012d}", start="not a time") for n in range(25)]
 
-    _, stats = flatten(page(*broken))
+    _, stats, quarantine = quarantine_of(page(*broken))
 
-    assert stats.conversations_malformed == 25
-    assert len(stats.malformed_reasons) == 20
+    assert stats.conversations_malformed == len(quarantine) == 25
 
 
 def test_invalid_json_page_raises_naming_the_page():
