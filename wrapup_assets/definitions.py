@@ -1,37 +1,40 @@
-"""The code location: assets, checks, jobs and resources, configured from the environment.
+"""The code location: assets, checks, jobs, automation and resources, configured from the environment.
 
 With no Genesys variables set, the Genesys resource runs the embedded emulator and says so
 loudly in every run's log; with any of them set it talks to that org and the emulator is
 never used.
 """
 
-import os
-from collections.abc import Mapping
-from pathlib import Path
-
 import dagster as dg
 
 from wrapup_assets.assets import ALL_ASSETS
+from wrapup_assets.automation.schedules import (
+    build_freshness_schedule,
+    build_hourly_ingest_schedule,
+    build_restatement_schedule,
+)
+from wrapup_assets.automation.sensors import build_catch_up_sensor, daily_compaction_sensor
+from wrapup_assets.automation.settings import automation_settings_from_environment
+from wrapup_assets.checks import ALL_CHECKS
 from wrapup_assets.genesys.resource import genesys_resource_from_environment
 from wrapup_assets.jobs import ALL_JOBS
-from wrapup_assets.lake.io_manager import LakeIOManager
+from wrapup_assets.lake.io_manager import lake_io_manager_from_environment
 
-LAKE_URL_VARIABLE = "WRAPUP_LAKE_URL"
-DEFAULT_LAKE_PATH = "data/lake"
-
-
-def lake_io_manager_from_environment(environ: Mapping[str, str] = os.environ) -> LakeIOManager:
-    """The lake IO manager at `WRAPUP_LAKE_URL`, or at ./data/lake (absolute) when it is unset."""
-    if environ.get(LAKE_URL_VARIABLE):
-        return LakeIOManager(lake_url=dg.EnvVar(LAKE_URL_VARIABLE))
-    return LakeIOManager(lake_url=str(Path(DEFAULT_LAKE_PATH).resolve()))
-
+genesys = genesys_resource_from_environment()
+automation_settings = automation_settings_from_environment(real_org=not genesys.use_embedded_emulator)
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
     jobs=ALL_JOBS,
+    schedules=[
+        build_hourly_ingest_schedule(automation_settings),
+        build_restatement_schedule(automation_settings),
+        build_freshness_schedule(automation_settings),
+    ],
+    sensors=[build_catch_up_sensor(automation_settings), daily_compaction_sensor],
     resources={
-        "genesys": genesys_resource_from_environment(),
+        "genesys": genesys,
         "io_manager": lake_io_manager_from_environment(),
     },
     # Hourly runs are small: a process per step cost 50-80 s per run here, in-process under 1 s.

@@ -3,11 +3,14 @@
 import dagster as dg
 
 from wrapup_assets.assets import raw_conversation_pages, wrapup_codes, wrapup_daily, wrapup_records
+from wrapup_assets.checks import newest_hour_fresh
 from wrapup_assets.partitions import daily_partitions, hourly_partitions
 
 hourly_ingest_job = dg.define_asset_job(
     "hourly_ingest_job",
-    selection=[raw_conversation_pages, wrapup_records],
+    # Freshness is about the lake as a whole, not the hour being written: it has its own job.
+    selection=dg.AssetSelection.assets(raw_conversation_pages, wrapup_records)
+    - dg.AssetSelection.checks(newest_hour_fresh),
     partitions_def=hourly_partitions,
     description="Export one UTC hour from Genesys: raw pages, then the typed records.",
 )
@@ -23,4 +26,10 @@ wrapup_codes_job = dg.define_asset_job(
     description="Refresh the wrap-up code catalog.",
 )
 
-ALL_JOBS = [hourly_ingest_job, daily_compaction_job, wrapup_codes_job]
+freshness_check_job = dg.define_asset_job(
+    "freshness_check_job",
+    selection=dg.AssetSelection.checks(newest_hour_fresh),
+    description="Warn when the newest hourly partition of wrapup_records is older than allowed.",
+)
+
+ALL_JOBS = [hourly_ingest_job, daily_compaction_job, wrapup_codes_job, freshness_check_job]

@@ -14,6 +14,8 @@ import dagster as dg
 
 START_DATE_VARIABLE = "WRAPUP_START_DATE"
 DEFAULT_START_DATE = "2024-01-01"
+HOUR_KEY_FORMAT = "%Y-%m-%d-%H:%M"
+DAY_KEY_FORMAT = "%Y-%m-%d"
 
 
 class PartitionSettingsError(ValueError):
@@ -36,8 +38,8 @@ def start_date_from_environment(environ: Mapping[str, str] = os.environ) -> date
 
 START_DATE = start_date_from_environment()
 
-hourly_partitions = dg.HourlyPartitionsDefinition(start_date=START_DATE.strftime("%Y-%m-%d-%H:%M"), timezone="UTC")
-daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE.strftime("%Y-%m-%d"), timezone="UTC")
+hourly_partitions = dg.HourlyPartitionsDefinition(start_date=START_DATE.strftime(HOUR_KEY_FORMAT), timezone="UTC")
+daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE.strftime(DAY_KEY_FORMAT), timezone="UTC")
 
 
 def utc_window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
@@ -46,7 +48,17 @@ def utc_window(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
     return window.start.astimezone(UTC), window.end.astimezone(UTC)
 
 
+def hour_key(start: datetime) -> str:
+    """The hourly partition key of the hour starting at `start`, e.g. `2024-05-01-09:00`."""
+    return start.astimezone(UTC).strftime(HOUR_KEY_FORMAT)
+
+
+def hour_start(key: str) -> datetime:
+    """The UTC start of an hourly partition key such as `2024-05-01-09:00`."""
+    return datetime.strptime(key, HOUR_KEY_FORMAT).replace(tzinfo=UTC)
+
+
 def day_hour_keys(day_key: str) -> list[str]:
     """The 24 hourly partition keys of a daily partition key such as `2024-05-01`."""
-    day = datetime.strptime(day_key, "%Y-%m-%d").replace(tzinfo=UTC)
-    return [(day + timedelta(hours=h)).strftime("%Y-%m-%d-%H:%M") for h in range(24)]
+    day = datetime.strptime(day_key, DAY_KEY_FORMAT).replace(tzinfo=UTC)
+    return [hour_key(day + timedelta(hours=h)) for h in range(24)]

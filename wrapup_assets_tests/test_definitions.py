@@ -1,4 +1,4 @@
-"""The code location loads, and its asset keys, checks and jobs are the contract's."""
+"""The code location loads, and its asset keys, checks, jobs, schedules and sensors are the contract's."""
 
 import dagster as dg
 
@@ -11,18 +11,50 @@ def test_definitions_load():
 
 def test_asset_keys_are_the_contract():
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"raw_conversation_pages", "wrapup_records", "wrapup_daily", "wrapup_codes"}
+    assert keys == {
+        "raw_conversation_pages",
+        "wrapup_records",
+        "wrapup_records_quarantine",
+        "wrapup_daily",
+        "wrapup_codes",
+    }
 
 
-def test_records_and_daily_carry_blocking_schema_and_key_checks():
+def test_check_keys_are_the_contract():
     check_keys = {(key.asset_key.to_user_string(), key.name) for key in defs.resolve_asset_graph().asset_check_keys}
     assert check_keys == {
         ("wrapup_records", "record_schema"),
         ("wrapup_records", "key_unique"),
+        ("wrapup_records", "quarantine_within_threshold"),
         ("wrapup_daily", "record_schema"),
         ("wrapup_daily", "key_unique"),
+        ("wrapup_records", "reconciled_with_genesys_aggregates"),
+        ("wrapup_records", "newest_hour_fresh"),
     }
 
 
 def test_jobs():
-    assert {job.name for job in defs.jobs} == {"hourly_ingest_job", "daily_compaction_job", "wrapup_codes_job"}
+    assert {job.name for job in defs.jobs} == {
+        "hourly_ingest_job",
+        "daily_compaction_job",
+        "wrapup_codes_job",
+        "freshness_check_job",
+    }
+
+
+def test_schedules_and_sensors():
+    assert {schedule.name: schedule.job_name for schedule in defs.schedules} == {
+        "hourly_ingest_schedule": "hourly_ingest_job",
+        "restatement_schedule": "hourly_ingest_job",
+        "freshness_schedule": "freshness_check_job",
+    }
+    assert {sensor.name for sensor in defs.sensors} == {"catch_up_sensor", "daily_compaction_sensor"}
+
+
+def test_the_daily_automation_runs_by_default_and_covers_only_wrapup_daily():
+    sensor = next(sensor for sensor in defs.sensors if sensor.name == "daily_compaction_sensor")
+    assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    graph = defs.resolve_asset_graph()
+    automated = {key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).automation_condition}
+    assert automated == {"wrapup_daily"}
