@@ -55,6 +55,9 @@ def test_two_concurrent_runs_take_turns_on_the_genesys_api_pool(emulator: Genesy
     emulator.faults.inject(Fault.delay(QUERY_DELAY_SECONDS), path_contains="details/query", times=len(HOURS))
     overrides = {"concurrency": {"pools": {"default_limit": 1}}}
     with dg.instance_for_test(overrides=overrides) as instance:
+        # Create the pool's slots before the race: two processes claiming a pool that does not
+        # exist yet can both initialise it from default_limit on sqlite and both get a slot.
+        instance.event_log_storage.set_concurrency_slots("genesys_api", 1)
         arguments = [(instance.get_ref(), hour, emulator.api_url, emulator.login_url, str(tmp_path)) for hour in HOURS]
         with multiprocessing.get_context("spawn").Pool(len(HOURS)) as processes:
             assert processes.starmap(materialize_hour, arguments) == [True, True]
