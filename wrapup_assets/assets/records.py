@@ -12,6 +12,7 @@ leaves the quarantine as it was.
 """
 
 import dagster as dg
+import pyarrow as pa
 
 from wrapup_assets.assets.catalog_snapshot import CATALOG_SNAPSHOT_NAME, code_labels_from_snapshot
 from wrapup_assets.assets.metadata import (
@@ -24,7 +25,7 @@ from wrapup_assets.assets.metadata import (
 from wrapup_assets.checks import quarantine_check_spec, record_check_specs, validated_hour
 from wrapup_assets.lake.payloads import RawPagesPartition
 from wrapup_assets.partitions import hourly_partitions, utc_window
-from wrapup_assets.records.flatten import RecordsBuilder
+from wrapup_assets.records.flatten import hour_record_batches
 from wrapup_assets.records.quarantine import (
     DEFAULT_MAX_QUARANTINED_FRACTION,
     FIRST_QUARANTINED,
@@ -82,10 +83,9 @@ def wrapup_records(context: dg.AssetExecutionContext, config: RecordsConfig, raw
         context.log.warning(
             f"The raw partition {context.partition_key} has no {CATALOG_SNAPSHOT_NAME}: wrap-up labels will be null"
         )
-    builder = RecordsBuilder(start, end, code_labels_from_snapshot(snapshot) if snapshot else {})
-    for page_json in raw_conversation_pages.iter_pages():
-        builder.add_page(page_json)
-    table = builder.finish()
+    labels = code_labels_from_snapshot(snapshot) if snapshot else {}
+    batches, builder = hour_record_batches(raw_conversation_pages.iter_pages, start, end, labels)
+    table = pa.Table.from_batches(batches, schema=RECORD_SCHEMA)
     stats = builder.stats
     if builder.quarantine:
         context.log.warning(

@@ -2,7 +2,8 @@
 
 Files roll over before they would pass the target size, so a busy day gives several files close
 to the target and a quiet day one. The compressed size of the next row group is estimated from the
-bytes per row seen so far (from a probe encode of the first row group before anything is written),
+bytes per row seen so far (from probe encodes of the first row group, and of the slice of it that
+fits the target, before anything is written),
 with headroom for the footer, because a Parquet file's size is only known once it is closed.
 """
 
@@ -159,13 +160,27 @@ class _RollingParquetWriter:
             self._writer = None
 
     def _calibrate(self, table: pa.Table) -> None:
-        """Encode the first row group in memory once, to size row groups before any file exists."""
+        """Encode the first row group in memory, to size row groups before any file exists.
+
+        A slice costs more bytes per row than a whole row group (its dictionaries and page headers
+        are spread over fewer rows), so when the target only fits a slice, that slice is encoded
+        too and the larger of the two figures is kept: the first file then stays under a small
+        target as well.
+        """
+        self._probe_bytes_per_row, self._footer_bytes_per_row_group = self._probe(table)
+        fitting = max(1, self._rows_fitting(self._target - self._footer_estimate(1)))
+        if fitting < table.num_rows:
+            slice_bytes_per_row, slice_footer = self._probe(table.slice(0, fitting))
+            self._probe_bytes_per_row = max(self._probe_bytes_per_row, slice_bytes_per_row)
+            self._footer_bytes_per_row_group = max(self._footer_bytes_per_row_group, slice_footer)
+
+    def _probe(self, table: pa.Table) -> tuple[float, float]:
+        """Data bytes per row and footer bytes of the table encoded as one row group."""
         probe = pa.BufferOutputStream()
         pq.write_table(table, probe, row_group_size=MAX_ROW_GROUP_ROWS, **self._options)
         buffer = probe.getvalue()
         footer = pq.read_metadata(pa.BufferReader(buffer)).serialized_size
-        self._footer_bytes_per_row_group = float(footer)
-        self._probe_bytes_per_row = (buffer.size - footer) / table.num_rows
+        return (buffer.size - footer) / table.num_rows, float(footer)
 
     def _bytes_per_row(self) -> float:
         if self._data_bytes:

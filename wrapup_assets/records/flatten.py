@@ -1,16 +1,19 @@
-"""Flatten Genesys details pages into contract rows: page bytes in, one Arrow table out.
+"""Flatten Genesys details pages into contract rows: page bytes in, sorted Arrow batches out.
 
-The hot path decodes a whole page into typed structs (msgspec skips unused fields), walks the
-agent sessions once into one value tuple per row, and transposes the page into one Arrow record
-batch. No dict is built per row and no Python object per row outlives its page; deduplication and
-sorting run in Arrow over the page batches.
+The hot path decodes a page into typed structs that hold only the fields the contract reads
+(msgspec skips the rest at parse time, and leaves non-agent participants' sessions as undecoded
+bytes), walks each agent session once into one value tuple per row, and transposes about
+BATCH_ROWS rows at a time into one Arrow record batch (in C, via zip). No dict is built per row and
+no Python object per row outlives its batch; deduplication and sorting run in Arrow. Streamed
+(`RecordsBuilder.sorted_batches`), an hour never sits in memory as a whole: see bench/README.md
+for what that buys.
 
 A page that does not decode as a whole is decoded again conversation by conversation, so one bad
 conversation is quarantined (with its JSON and the reason) while the rest of its page is kept.
 The first page is also compared with the fields Genesys documents, to count unknown fields.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wrapup_assets.records.details_model import (
+    AGENT_SESSIONS_DECODER,
     Conversation,
     ConversationIdentity,
     DetailsPage,
@@ -30,6 +34,9 @@ from wrapup_assets.records.known_fields import unknown_field_paths
 from wrapup_assets.records.quarantine import QuarantinedConversation
 from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
 
+BATCH_ROWS = 65_536
+"""Rows per Arrow conversion and per streamed batch: big enough that per-call costs vanish, small
+enough that the Python row tuples of a batch stay a few tens of MB."""
 _SORT_ORDER = [
     ("interaction_timestamp", "ascending"),
     ("interaction_id", "ascending"),
@@ -60,6 +67,16 @@ class FlattenStats:
     rows: int = 0
     unknown_fields: set[str] = field(default_factory=set)
     """Undocumented fields (`level.name`) on the first page: a sample, so the hot path stays typed."""
+
+
+class PagesOutOfOrderError(Exception):
+    """A conversation starts before rows already streamed out: the pages are not in start order."""
+
+    def __init__(self, conversation_id: str, start: datetime, emitted_below: datetime) -> None:
+        super().__init__(
+            f"conversation {conversation_id} starts at {start.isoformat()}, before {emitted_below.isoformat()}, "
+            "whose earlier rows were already streamed: the pages are not in conversationStart order"
+        )
 
 
 class _MalformedConversation(Exception):
@@ -146,9 +163,13 @@ def _rows_to_batch(rows: list[tuple]) -> tuple[pa.RecordBatch, pa.Array]:
 
 
 class RecordsBuilder:
-    """Accumulates the pages of one partition window and yields its deduplicated, sorted records.
+    """Turns the pages of one partition window into its deduplicated records, sorted by start then key.
 
-    Used once per window: add every page in the order it was read, then call finish().
+    Used once per window, in one of two ways: add every page in the order it was read, then call
+    finish() for the whole hour as one table (any page order); or pass the pages to
+    sorted_batches(), which yields the same rows as sorted batches with memory bounded by a batch,
+    as long as the pages come in conversationStart order (the details query's `orderBy`), and
+    raises PagesOutOfOrderError as soon as they do not.
     """
 
     def __init__(self, window_start: datetime, window_end: datetime, code_labels: Mapping[str, str]) -> None:
@@ -161,8 +182,14 @@ class RecordsBuilder:
         self.code_labels = code_labels
         self.stats = FlattenStats()
         self.quarantine: list[QuarantinedConversation] = []
+        self._rows: list[tuple] = []
         self._batches: list[pa.RecordBatch] = []
         self._conversation_ordinals: list[pa.Array] = []
+        self._this_page_floor: datetime | None = None
+        self._page_start_floor: datetime | None = None
+        """The earliest start among the last page's conversations: later pages start no earlier."""
+        self._emitted_below: datetime | None = None
+        """Every row starting before this instant has been handed out by sorted_batches()."""
         self._finished = False
 
     def add_page(self, page_json: bytes) -> None:
@@ -173,26 +200,43 @@ class RecordsBuilder:
         page_number = self.stats.pages
         if page_number == 1:
             self.stats.unknown_fields = unknown_field_paths(page_json)
-        rows: list[tuple] = []
+        self._this_page_floor = None
         try:
             conversations = _PAGE_DECODER.decode(page_json).conversations
         except msgspec.DecodeError:
             # Something on the page does not fit: find out whether it is the page or some conversations.
-            self._add_conversations_one_by_one(page_json, page_number, rows)
+            self._add_conversations_one_by_one(page_json, page_number)
         else:
             malformed: list[tuple[int, str, str]] = []
             for position, conversation in enumerate(conversations, start=1):
-                problem = self._add_conversation(conversation, rows)
+                problem = self._add_conversation(conversation)
                 if problem is not None:
                     malformed.append((position, conversation.conversation_id, problem))
             if malformed:
                 self._quarantine_decoded(page_json, page_number, malformed)
-        if rows:
-            batch, ordinals = _rows_to_batch(rows)
-            self._batches.append(batch)
-            self._conversation_ordinals.append(ordinals)
+        if self._this_page_floor is not None:
+            self._page_start_floor = self._this_page_floor
+        if len(self._rows) >= BATCH_ROWS:
+            self._convert_rows()
 
-    def _add_conversations_one_by_one(self, page_json: bytes, page_number: int, rows: list[tuple]) -> None:
+    def sorted_batches(self, pages: Iterable[bytes]) -> Iterator[pa.RecordBatch]:
+        """The window's records as sorted, deduplicated batches of about BATCH_ROWS rows, streamed.
+
+        Rows are handed out once a later page shows that no conversation can start before them any
+        more; the rows of the latest page wait, so a conversation read again on the next page
+        (pages shift while they are read) is still deduplicated. A conversation that starts before
+        rows already handed out raises PagesOutOfOrderError: the caller rebuilds with finish().
+        """
+        for page_json in pages:
+            self.add_page(page_json)
+            pending = len(self._rows) + sum(batch.num_rows for batch in self._batches)
+            if pending >= BATCH_ROWS and self._page_start_floor is not None:
+                bound = self._page_start_floor
+                yield from self._take_rows(starting_before=bound).to_batches()
+                self._emitted_below = bound
+        yield from self.finish().to_batches()
+
+    def _add_conversations_one_by_one(self, page_json: bytes, page_number: int) -> None:
         raw_conversations = _raw_conversations(page_json, page_number)
         for position, raw_conversation in enumerate(raw_conversations, start=1):
             try:
@@ -202,7 +246,7 @@ class RecordsBuilder:
                 conversation_id = _readable_conversation_id(raw_conversation)
                 self._quarantine(conversation_id, page_number, position, str(error), bytes(raw_conversation))
             else:
-                problem = self._add_conversation(conversation, rows)
+                problem = self._add_conversation(conversation)
                 if problem is not None:
                     self._quarantine(
                         conversation.conversation_id, page_number, position, problem, bytes(raw_conversation)
@@ -215,7 +259,7 @@ class RecordsBuilder:
         for position, conversation_id, problem in malformed:
             self._quarantine(conversation_id, page_number, position, problem, bytes(raw_conversations[position - 1]))
 
-    def _add_conversation(self, conversation: Conversation, rows: list[tuple]) -> str | None:
+    def _add_conversation(self, conversation: Conversation) -> str | None:
         """Add the conversation's rows; the reason it is malformed, or None."""
         stats = self.stats
         stats.conversations_seen += 1
@@ -223,6 +267,10 @@ class RecordsBuilder:
         if not self.window_start <= start < self.window_end:
             stats.conversations_outside_window += 1
             return None
+        if self._emitted_below is not None and start < self._emitted_below:
+            raise PagesOutOfOrderError(conversation.conversation_id, start, self._emitted_below)
+        if self._this_page_floor is None or start < self._this_page_floor:
+            self._this_page_floor = start
         end = conversation.conversation_end
         if end is None:
             stats.conversations_open += 1
@@ -230,20 +278,21 @@ class RecordsBuilder:
         if end < start:
             return "conversationEnd is before conversationStart"
         ordinal = stats.conversations_seen
+        code_labels = self.code_labels
         try:
             conversation_rows = [
                 row
-                for participant in conversation.participants
+                for index, participant in enumerate(conversation.participants)
                 if participant.purpose == "agent"
-                for session in participant.sessions
-                if (row := _session_row(conversation, ordinal, participant, session, self.code_labels)) is not None
+                for session in _agent_sessions(participant, index)
+                if (row := _session_row(conversation, ordinal, participant, session, code_labels)) is not None
             ]
         except _MalformedConversation as malformed:
             return str(malformed)
         if not conversation_rows:
             stats.conversations_without_agent_session += 1
             return None
-        rows += conversation_rows
+        self._rows += conversation_rows
         return None
 
     def _quarantine(
@@ -254,24 +303,58 @@ class RecordsBuilder:
             QuarantinedConversation(conversation_id, page_number, position, reason, conversation_json)
         )
 
-    def finish(self) -> pa.Table:
-        """Deduplicate (the later read of a conversation wins) and sort by start, then key."""
-        if self._finished:
-            raise RuntimeError("RecordsBuilder.finish called twice: a builder is used once")
-        self._finished = True
+    def _convert_rows(self) -> None:
+        """Move the accumulated row tuples into an Arrow batch (a few large conversions, not one per page)."""
+        if self._rows:
+            batch, ordinals = _rows_to_batch(self._rows)
+            self._batches.append(batch)
+            self._conversation_ordinals.append(ordinals)
+            self._rows = []
+
+    def _take_rows(self, starting_before: datetime | None) -> pa.Table:
+        """Remove the rows starting before the bound (all rows when None) and return them
+        deduplicated (the later read of a conversation wins) and sorted by start, then key."""
+        self._convert_rows()
         if not self._batches:
             return RECORD_SCHEMA.empty_table()
         table = pa.Table.from_batches(self._batches, schema=RECORD_SCHEMA)
-        self._batches = []
         ordinals = pa.chunked_array(self._conversation_ordinals, pa.int64())
+        self._batches = []
         self._conversation_ordinals = []
+        if starting_before is not None:
+            before = pc.less(table["interaction_timestamp"], pa.scalar(starting_before, RECORD_SCHEMA.field(0).type))
+            later = pc.invert(before)
+            self._batches = table.filter(later).combine_chunks().to_batches()
+            self._conversation_ordinals = [ordinals.filter(later).combine_chunks()]
+            table = table.filter(before)
+            ordinals = ordinals.filter(before)
         keep = _rows_to_keep(table, ordinals)
         if keep is not None:
-            self.stats.duplicate_rows_dropped = table.num_rows - len(keep)
+            self.stats.duplicate_rows_dropped += table.num_rows - len(keep)
             table = table.take(keep)
         table = table.sort_by(_SORT_ORDER).combine_chunks()
-        self.stats.rows = table.num_rows
+        self.stats.rows += table.num_rows
         return table
+
+    def finish(self) -> pa.Table:
+        """The rows not handed out yet, deduplicated (the later read of a conversation wins) and sorted
+        by start, then key: the whole window when the pages were added with add_page()."""
+        if self._finished:
+            raise RuntimeError("RecordsBuilder.finish called twice: a builder is used once")
+        self._finished = True
+        return self._take_rows(starting_before=None)
+
+
+def _agent_sessions(participant: Participant, index: int) -> list[Session]:
+    """An agent's sessions, decoded now (they are left undecoded on the page); a session that does
+    not decode makes its conversation malformed, named with its path in the conversation."""
+    try:
+        return AGENT_SESSIONS_DECODER.decode(participant.sessions)
+    except msgspec.DecodeError as error:
+        message = str(error).replace("`$", f"`$.participants[{index}].sessions", 1)
+        if "`$" not in str(error):
+            message = f"{error} - at `$.participants[{index}].sessions`"
+        raise _MalformedConversation(message) from None
 
 
 def _raw_conversations(page_json: bytes, page_number: int) -> list[msgspec.Raw]:
@@ -319,6 +402,27 @@ def _rows_to_keep(table: pa.Table, conversation_ordinals: pa.ChunkedArray) -> pa
     from_latest_read = pc.equal(keys["ordinal"], pc.take(latest_read["ordinal_max"], position))
     current = keys.filter(from_latest_read)
     return current.group_by(list(RECORD_KEY)).aggregate([("row", "max")])["row_max"]
+
+
+def hour_record_batches(
+    open_pages: Callable[[], Iterable[bytes]],
+    window_start: datetime,
+    window_end: datetime,
+    code_labels: Mapping[str, str],
+) -> tuple[list[pa.RecordBatch], RecordsBuilder]:
+    """The window's sorted record batches and the builder that made them (stats, quarantine).
+
+    Streams the pages in start order; pages that turn out not to be (a tool that wrote them in
+    another order) are read again through `open_pages` and sorted as a whole hour instead.
+    """
+    builder = RecordsBuilder(window_start, window_end, code_labels)
+    try:
+        return list(builder.sorted_batches(open_pages())), builder
+    except PagesOutOfOrderError:
+        builder = RecordsBuilder(window_start, window_end, code_labels)
+        for page_json in open_pages():
+            builder.add_page(page_json)
+        return builder.finish().to_batches(), builder
 
 
 def flatten_pages(

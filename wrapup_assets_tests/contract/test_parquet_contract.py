@@ -5,7 +5,6 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from wrapup_assets.assets import ALL_ASSETS, wrapup_daily
 from wrapup_assets.lake.parquet_files import MAX_ROW_GROUP_ROWS
@@ -72,14 +71,6 @@ def test_daily_files_roll_over_at_a_small_target_through_the_real_asset(
     assert_rolled_under(32 * 1024, exported_day, instance, copied_lake)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "lake/parquet_files.py sizes the first row group from a probe of the whole input, whose bytes per row "
-        "are lower than a smaller slice's (dictionaries and footers amortised): at 24 KiB the first file is "
-        "25,022 bytes. Remove this marker when the rolling writer never passes the target."
-    ),
-)
 def test_daily_files_never_pass_a_tight_target(
     exported_day: ExportedDay, instance: dg.DagsterInstance, copied_lake: Path
 ):

@@ -76,6 +76,23 @@ def test_small_target_rolls_into_several_files_each_within_target_keeping_row_or
     assert read_parquet_partition(location, DAY, manifest).equals(table)
 
 
+@pytest.mark.parametrize("target_file_bytes", [16 * 1024, 24 * 1024])
+def test_a_tight_target_is_never_passed_even_by_the_first_file(
+    location: LakeLocation, lake_root: Path, target_file_bytes: int
+) -> None:
+    # The first row group used to be sized from the whole input's bytes per row, lower than a
+    # small slice's: at 16 KiB the first file was 18,431 bytes.
+    table = records_table(3_000)
+
+    publish_parquet(location, table, target_file_bytes=target_file_bytes)
+
+    directory = lake_root / DAY.relative_dir
+    sizes = [path.stat().st_size for path in sorted(directory.glob("*.parquet"))]
+    assert len(sizes) >= 2
+    assert max(sizes) <= target_file_bytes, sizes
+    assert read_parquet_partition(location, DAY, read_manifest(location, DAY)).equals(table)
+
+
 def test_empty_input_publishes_one_readable_zero_row_file(location: LakeLocation, lake_root: Path) -> None:
     publish_parquet(location, [], target_file_bytes=200_000)
 
