@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -26,8 +26,19 @@ from wrapup_assets.genesys.retry import RetryPolicy
 from wrapup_assets.genesys.transport import RetryingTransport
 
 DETAILS_QUERY_PATH = "/api/v2/analytics/conversations/details/query"
+DETAILS_JOBS_PATH = "/api/v2/analytics/conversations/details/jobs"
+DETAILS_JOBS_AVAILABILITY_PATH = f"{DETAILS_JOBS_PATH}/availability"
 AGGREGATES_QUERY_PATH = "/api/v2/analytics/conversations/aggregates/query"
 WRAPUP_CODE_DIVISION_VIEWS_PATH = "/api/v2/routing/wrapupcodes/divisionviews"
+# Results per details-job page; 1000 is the largest the docs mention [UNCONFIRMED], a setting.
+DEFAULT_JOBS_PAGE_SIZE = 1000
+# Only conversations that have ended: an open one has no final wrap-up code yet.
+ENDED_CONVERSATIONS_FILTER: list[dict[str, Any]] = [
+    {
+        "type": "and",
+        "predicates": [{"type": "dimension", "dimension": "conversationEnd", "operator": "exists"}],
+    }
+]
 
 
 def _user_agent() -> str:
@@ -43,9 +54,11 @@ class GenesysClient:
     request budget, shared by every call (and thread) that uses it.
 
     Every call has a timeout, transient failures are retried under `retry_policy`, the token is
-    renewed before it lapses and once on a 401. `sleep` is how the client waits between retries.
+    renewed before it lapses and once on a 401. `sleep` is how the client waits between retries
+    and between details-job status polls.
     `pagination_result_cap` is Genesys' 100,000-result limit on a details query [3P], a setting
-    in case Genesys changes it.
+    in case Genesys changes it. `jobs_page_size` is how many conversations a details-job results
+    page asks for.
     """
 
     def __init__(
@@ -62,13 +75,18 @@ class GenesysClient:
         ca_bundle: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pagination_result_cap: int = PAGINATION_RESULT_CAP,
+        jobs_page_size: int = DEFAULT_JOBS_PAGE_SIZE,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
+        if jobs_page_size < 1:
+            raise ValueError(f"jobs_page_size must be at least 1, got {jobs_page_size}")
         self.endpoints = endpoints
         self.client_id = client_id
         self.page_size = page_size
         self.pagination_result_cap = pagination_result_cap
+        self.jobs_page_size = jobs_page_size
+        self.sleep = sleep
         session = requests.Session()
         # Never False: a proxy with a private CA gets its bundle, not a disabled check.
         session.verify = ca_bundle or True
@@ -191,6 +209,74 @@ class GenesysClient:
             },
         )
 
+    def details_jobs_availability(self) -> datetime:
+        """The instant before which details jobs see data (Genesys' `dataAvailabilityDate`): a job
+        whose interval ends after it is refused."""
+        body = self.request_json("GET", DETAILS_JOBS_AVAILABILITY_PATH)
+        text = body.get("dataAvailabilityDate")
+        try:
+            return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
+        except ValueError:
+            raise GenesysApiError(
+                f"GET {DETAILS_JOBS_AVAILABILITY_PATH}: dataAvailabilityDate {text!r} is not an ISO-8601 instant",
+                method="GET",
+                path=DETAILS_JOBS_AVAILABILITY_PATH,
+                status=200,
+            ) from None
+
+    def submit_details_job(self, start: datetime, end: datetime) -> str:
+        """Start an async details job over [start, end) and return its id.
+
+        Genesys' default matching applies: every ended conversation whose lifetime overlaps the
+        interval, whatever its start, in `conversationStart` order; callers keep those that started
+        in their window.
+        """
+        interval = format_interval(start, end)
+        if not start < end:
+            raise ValueError(f"empty interval {interval}: start must precede end")
+        body = self.request_json(
+            "POST",
+            DETAILS_JOBS_PATH,
+            json_body={
+                "interval": interval,
+                "order": "asc",
+                "orderBy": "conversationStart",
+                "conversationFilters": ENDED_CONVERSATIONS_FILTER,
+            },
+        )
+        job_id = body.get("jobId")
+        if not isinstance(job_id, str) or not job_id:
+            raise GenesysApiError(
+                f"POST {DETAILS_JOBS_PATH}: the answer for interval {interval} carries no jobId",
+                method="POST",
+                path=DETAILS_JOBS_PATH,
+                status=202,
+            )
+        return job_id
+
+    def details_job_status(self, job_id: str) -> dict[str, Any]:
+        """The job's status document: `state` (QUEUED, PENDING, FULFILLED, FAILED, CANCELLED,
+        EXPIRED), `errorMessage`, `submissionDate`, `completionDate`, `expirationDate`."""
+        return self.request_json("GET", _job_path(job_id))
+
+    def iter_details_job_pages(self, job_id: str) -> Iterator[dict]:
+        """The result pages of a FULFILLED job, as sent, following the cursor until a page has none."""
+        path = f"{_job_path(job_id)}/results"
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"pageSize": self.jobs_page_size}
+            if cursor:
+                params["cursor"] = cursor
+            page = self.request_json("GET", path, params=params)
+            yield page
+            cursor = page.get("cursor")
+            if not cursor:
+                return
+
+    def delete_details_job(self, job_id: str) -> None:
+        """Cancel the job or drop its results (Genesys caps the jobs an org has at once)."""
+        self.request_json("DELETE", _job_path(job_id))
+
     def _authorized_exchange(
         self,
         method: str,
@@ -260,17 +346,12 @@ class GenesysClient:
                 "order": "asc",
                 "orderBy": "conversationStart",
                 "paging": {"pageSize": self.page_size, "pageNumber": page_number},
-                "conversationFilters": [
-                    {
-                        "type": "and",
-                        "predicates": [
-                            {
-                                "type": "dimension",
-                                "dimension": "conversationEnd",
-                                "operator": "exists",
-                            }
-                        ],
-                    }
-                ],
+                "conversationFilters": ENDED_CONVERSATIONS_FILTER,
             },
         )
+
+
+def _job_path(job_id: str) -> str:
+    if not job_id or "/" in job_id:
+        raise ValueError(f"{job_id!r} is not a details job id")
+    return f"{DETAILS_JOBS_PATH}/{job_id}"

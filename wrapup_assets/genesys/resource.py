@@ -33,6 +33,7 @@ CONNECTION_VARIABLES = (
 TUNING_VARIABLES: dict[str, tuple[str, type]] = {
     "GENESYS_REQUESTS_PER_MINUTE": ("requests_per_minute", int),
     "GENESYS_PAGE_SIZE": ("page_size", int),
+    "GENESYS_JOBS_PAGE_SIZE": ("jobs_page_size", int),
     "GENESYS_MAX_ATTEMPTS": ("max_attempts", int),
     "GENESYS_RETRY_BACKOFF_SECONDS": ("retry_backoff_seconds", float),
     "GENESYS_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", float),
@@ -87,6 +88,12 @@ class GenesysCloudResource(dg.ConfigurableResource):
     page_size: int = Field(
         default=100,
         description="Conversations and wrap-up codes per page (GENESYS_PAGE_SIZE); 100 is safe.",
+    )
+    jobs_page_size: int = Field(
+        default=1000,
+        description=(
+            "Conversations per details-job results page (GENESYS_JOBS_PAGE_SIZE); 1000 is unconfirmed, 100 is safe."
+        ),
     )
     max_attempts: int = Field(
         default=6,
@@ -184,6 +191,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
             requests_per_minute=self.requests_per_minute,
             read_timeout_seconds=self.read_timeout_seconds,
             page_size=self.page_size,
+            jobs_page_size=self.jobs_page_size,
             ca_bundle=self.ca_bundle,
         )
 
@@ -216,6 +224,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
         for field in (
             "requests_per_minute",
             "page_size",
+            "jobs_page_size",
             "max_attempts",
             "retry_backoff_seconds",
             "read_timeout_seconds",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -17,8 +18,8 @@ from wrapup_assets.lake.manifest import Manifest, ManifestFile, read_manifest
 from wrapup_assets.lake.page_files import write_pages
 from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES, read_parquet_partition, write_parquet_parts
 from wrapup_assets.lake.partitioning import LakePartition
-from wrapup_assets.lake.payloads import RawPagesOutput, RawPagesPartition
-from wrapup_assets.lake.publish import stage_partition
+from wrapup_assets.lake.payloads import HourlyRawPagesOutput, MetadataFigure, RawPagesOutput, RawPagesPartition
+from wrapup_assets.lake.publish import StagedPartition, stage_partition
 
 PARQUET_FORMAT = "parquet"
 PAGES_FORMAT = "jsonl.zst"
@@ -28,7 +29,8 @@ class LakeIOManager(dg.ConfigurableIOManager):
     """Stores each asset partition as a published lake partition, Hive-laid-out and manifest-guarded.
 
     A ``pa.Table`` becomes Parquet part files; a ``RawPagesOutput`` becomes pages.jsonl.zst plus
-    its sidecar files. Downstream assets read exactly the files each upstream manifest lists.
+    its sidecar files; an ``HourlyRawPagesOutput`` (a multi-partition run) becomes one such
+    partition per hour. Downstream assets read exactly the files each upstream manifest lists.
     An s3:// lake is reached through the nested dagster-aws ``S3Resource``.
     """
 
@@ -55,37 +57,63 @@ class LakeIOManager(dg.ConfigurableIOManager):
         return LakeLocation.from_url(self.lake_url, self.s3)
 
     def handle_output(self, context: dg.OutputContext, obj: object) -> None:
-        """Stage and publish one partition, then tell the UI where it went and what it holds."""
+        """Stage and publish one partition (or each hour of an ``HourlyRawPagesOutput``), then tell
+        the UI where it went and what it holds."""
         location = self.location()
+        if isinstance(obj, HourlyRawPagesOutput):
+            self._publish_hours(context, location, obj)
+            return
         partition = _output_partition(context)
         if isinstance(obj, pa.Table):
             with stage_partition(location, partition, PARQUET_FORMAT, _schema_version(obj)) as staged:
                 write_parquet_parts(obj, obj.schema, staged, self.target_file_bytes)
                 manifest = staged.publish()
-            counts = {"dagster/row_count": manifest.total_rows}
+            counts: dict[str, MetadataFigure] = {"dagster/row_count": manifest.total_rows}
         elif isinstance(obj, RawPagesOutput):
-            with stage_partition(location, partition, PAGES_FORMAT) as staged:
-                pages_file = write_pages(obj.pages, staged)
-                for name, data in obj.sidecar_files.items():
-                    with staged.open_output_stream(name) as stream:
-                        stream.write(data)
-                    staged.add_file(name, rows=None)
-                manifest = staged.publish()
-            counts = {"pages": pages_file.rows, **(obj.summary() if obj.summary else {})}
+            try:
+                with stage_partition(location, partition, PAGES_FORMAT) as staged:
+                    pages_file = _stage_raw_pages(obj, staged)
+                    manifest = staged.publish()
+            finally:
+                _close(obj.close)
+            counts = {"pages": pages_file.rows or 0, **(obj.summary() if obj.summary else {})}
         else:
             raise TypeError(
                 f"{partition.dataset}: the lake IO manager stores a pyarrow Table or a RawPagesOutput, "
                 f"got {type(obj).__name__}"
             )
-        context.add_output_metadata(
-            {
-                "path": dg.MetadataValue.path(location.display_path(location.join(partition.relative_dir))),
-                "files": dg.MetadataValue.md(_files_markdown(manifest.files)),
-                "file_count": len(manifest.files),
-                "bytes": manifest.total_bytes,
-                **counts,
-            }
-        )
+        context.add_output_metadata({**_partition_metadata(location, partition, manifest), **counts})
+
+    def _publish_hours(self, context: dg.OutputContext, location: LakeLocation, obj: HourlyRawPagesOutput) -> None:
+        """Stage every hour, then publish each on its own manifest: a failure while fetching or
+        writing any hour publishes none, and a reader never sees an hour half written.
+
+        Each hour's own figures (path, files, pages) go on that partition's materialization; the
+        run-wide ones (requests, fetch path) on all of them.
+        """
+        try:
+            keys = _output_partition_keys(context, obj)
+            definition = context.asset_partitions_def
+            hour_figures: dict[str, tuple[StagedPartition, dict[str, MetadataFigure]]] = {}
+            with contextlib.ExitStack() as stages:
+                for key in keys:
+                    window = definition.time_window_for_partition_key(key)
+                    partition = LakePartition.from_time_window(_dataset(context), window.start, window.end)
+                    staged = stages.enter_context(stage_partition(location, partition, PAGES_FORMAT))
+                    hour = obj.hours[key]
+                    pages_file = _stage_raw_pages(hour, staged)
+                    hour_figures[key] = (
+                        staged,
+                        {"pages": pages_file.rows or 0, **(hour.summary() if hour.summary else {})},
+                    )
+                for key, (staged, figures) in hour_figures.items():
+                    manifest = staged.publish()
+                    context.step_context.add_asset_metadata(
+                        {**_partition_metadata(location, staged.partition, manifest), **figures}, partition_key=key
+                    )
+        finally:
+            _close(obj.close)
+        context.add_output_metadata({"hours_in_run": len(keys), **(obj.summary() if obj.summary else {})})
 
     def load_input(self, context: dg.InputContext) -> pa.Table | RawPagesPartition:
         """One table over every upstream partition (in key order), or the raw pages of one partition."""
@@ -125,6 +153,43 @@ def lake_io_manager_from_environment(environ: Mapping[str, str] = os.environ) ->
 
 def _dataset(context: dg.InputContext | dg.OutputContext) -> str:
     return context.asset_key.path[-1]
+
+
+def _output_partition_keys(context: dg.OutputContext, obj: HourlyRawPagesOutput) -> list[str]:
+    """The run's partition keys, which must be exactly the hours the output holds."""
+    keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
+    if sorted(obj.hours) != sorted(keys):
+        missing, extra = sorted(set(keys) - set(obj.hours)), sorted(set(obj.hours) - set(keys))
+        raise UnsupportedPartitioningError(
+            f"{_dataset(context)}: the run writes partitions {keys[:1]}..{keys[-1:]} ({len(keys)}) but the output "
+            f"holds hours {sorted(obj.hours)[:1]}..{sorted(obj.hours)[-1:]} ({len(obj.hours)}); "
+            f"missing {missing[:3]}, unexpected {extra[:3]}"
+        )
+    return keys
+
+
+def _stage_raw_pages(obj: RawPagesOutput, staged: StagedPartition) -> ManifestFile:
+    """pages.jsonl.zst streamed from the pages, then the sidecar files, into the stage."""
+    pages_file = write_pages(obj.pages, staged)
+    for name, data in obj.sidecar_files.items():
+        with staged.open_output_stream(name) as stream:
+            stream.write(data)
+        staged.add_file(name, rows=None)
+    return pages_file
+
+
+def _partition_metadata(location: LakeLocation, partition: LakePartition, manifest: Manifest) -> dict[str, object]:
+    return {
+        "path": dg.MetadataValue.path(location.display_path(location.join(partition.relative_dir))),
+        "files": dg.MetadataValue.md(_files_markdown(manifest.files)),
+        "file_count": len(manifest.files),
+        "bytes": manifest.total_bytes,
+    }
+
+
+def _close(close: Callable[[], None] | None) -> None:
+    if close is not None:
+        close()
 
 
 def _output_partition(context: dg.OutputContext) -> LakePartition:

@@ -11,6 +11,9 @@ from wrapup_assets.lake.manifest import Manifest, ManifestFile
 from wrapup_assets.lake.page_files import PAGES_FILE_NAME, iter_page_lines
 from wrapup_assets.lake.partitioning import LakePartition
 
+# A figure an exporter reports about what it stored (counts, ratios, how it fetched).
+MetadataFigure = int | float | str
+
 
 @dataclass
 class RawPagesOutput:
@@ -24,7 +27,25 @@ class RawPagesOutput:
 
     pages: Iterable[bytes]
     sidecar_files: Mapping[str, bytes] = field(default_factory=dict)
-    summary: Callable[[], Mapping[str, int]] | None = None
+    summary: Callable[[], Mapping[str, MetadataFigure]] | None = None
+    close: Callable[[], None] | None = None
+    """Releases what the pages are read from (the API client); the IO manager calls it once the
+    partition is stored or has failed."""
+
+
+@dataclass
+class HourlyRawPagesOutput:
+    """Raw pages of several consecutive hours fetched in one run (a backfill through a details job).
+
+    ``hours`` maps every partition key of the run to that hour's pages; each hour becomes its own
+    partition, published on its own manifest once every hour is staged. ``summary`` is asked once
+    all hours are drained, for run-wide figures (requests, fetch path) that go on every hour's
+    materialization; ``close`` releases the spool and the client, whatever happened.
+    """
+
+    hours: Mapping[str, RawPagesOutput]
+    summary: Callable[[], Mapping[str, MetadataFigure]] | None = None
+    close: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

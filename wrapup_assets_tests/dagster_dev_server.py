@@ -1,0 +1,86 @@
+"""`dagster dev` on workspace.yaml in a chosen environment, for tests that drive it over GraphQL."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+STARTUP_SECONDS = 120
+HOUR_FORMAT = "%Y-%m-%d-%H:%M"
+PARTITIONED_ASSETS_QUERY = """
+{ assetNodes { assetKey { path } partitionDefinition { type fmt } } }
+"""
+LAUNCH_BACKFILL = """
+mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+  }
+}
+"""
+BACKFILL_STATUS = """
+query Backfill($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }
+"""
+BACKFILL_RUNS = """
+query Runs($id: String!) {
+  runsOrError(filter: {tags: [{key: "dagster/backfill", value: $id}]}) {
+    ... on Runs { results { status startTime endTime assetSelection { path } tags { key value } } }
+  }
+}
+"""
+
+
+def free_port() -> int:
+    """A free TCP port on loopback for the webserver."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_dagster_dev(home: Path, environment: Mapping[str, str]) -> Iterator[DagsterGraphQLClient]:
+    """`dagster dev` as a user starts it, with the shipped dagster.yaml in `home` and `environment`
+    on top of this process's (minus its GENESYS_* and WRAPUP_* variables); stopped with SIGINT, as
+    dagster ignores SIGTERM in the background."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_bytes((PROJECT / "dagster.yaml").read_bytes())
+    port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "WRAPUP_"))}
+    process = subprocess.Popen(
+        [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT,
+        env={**inherited, "DAGSTER_HOME": str(home), **environment},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                client._execute("{ version }")
+                break
+            except (DagsterGraphQLClientError, Exception):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(1)
+        yield client
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
