@@ -10,7 +10,7 @@ the newest hour (reads Dagster's record of materialized partitions, never the da
 """
 
 import warnings
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -29,9 +29,7 @@ from wrapup_assets.records.reconciliation import (
 from wrapup_assets.records.validation import (
     CheckOutcome,
     check_key_unique,
-    check_partition_schemas,
     check_record_schema,
-    key_columns,
 )
 
 SCHEMA_CHECK = "record_schema"
@@ -126,29 +124,6 @@ def validated_hour(
     )
     yield from results
     raise_if_failed(context.partition_key, results)
-
-
-def validated_day(
-    context: dg.AssetExecutionContext, hour_tables: Mapping[str, pa.Table]
-) -> Generator[dg.AssetCheckResult, None, pa.Table]:
-    """Check a day's hours and return them as one table; stop if any check failed.
-
-    The hours' types are compared with the contract before concatenating (which fails on a type
-    difference), so a drifted hour is reported by partition and column; the key check then still
-    runs over every hour's key columns.
-    """
-    start, end = utc_window(context)
-    schema_problem = check_partition_schemas(hour_tables)
-    day = None
-    if schema_problem is None:
-        day = pa.concat_tables(hour_tables.values())
-        outcomes = [(SCHEMA_CHECK, check_record_schema(day, start, end)), (KEY_CHECK, check_key_unique(day))]
-    else:
-        outcomes = [(SCHEMA_CHECK, schema_problem), (KEY_CHECK, check_key_unique(key_columns(hour_tables)))]
-    results = check_results(outcomes)
-    yield from results
-    raise_if_failed(context.partition_key, results)
-    return day
 
 
 def raise_if_failed(partition_key: str, results: Sequence[dg.AssetCheckResult]) -> None:

@@ -2,32 +2,28 @@
 
 Every conversation belongs to exactly one hour (by its start), so a key that appears twice in the
 day means an hourly partition is wrong: the key check stops the compaction and names the key
-instead of silently picking one copy. The hours are read one table each and their types compared
-with the contract before they are concatenated, so an hour whose types drifted is named with its
-column instead of failing the concatenation. Rows are sorted by `interaction_timestamp` so engines
-prune row groups on time ranges.
+instead of silently picking one copy; an hour whose types drifted is named with its column. The
+checks run over the whole day before anything is written (the IO manager publishes what it
+writes), in a first pass that keeps only key hashes and counts; the rows are then streamed hour
+after hour into the IO manager's rolling Parquet writer, sorted by `interaction_timestamp` so
+engines prune row groups on time ranges. Memory is bounded by a row group plus the day's key
+hashes, not by the day (records/compaction.py, bench/compaction.py).
 """
 
 from datetime import timedelta
 
 import dagster as dg
 
-from wrapup_assets.assets.lake_reads import read_published_tables
-from wrapup_assets.assets.metadata import (
-    GROUP_NAME,
-    OWNERS,
-    column_schema,
-    time_range_metadata,
-    top_wrap_up_codes_markdown,
-)
+from wrapup_assets.assets.lake_reads import read_published_manifests
+from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema, top_wrap_up_codes_markdown
 from wrapup_assets.automation.conditions import daily_compaction_condition
-from wrapup_assets.checks import record_check_specs, validated_day
+from wrapup_assets.checks import KEY_CHECK, SCHEMA_CHECK, check_results, raise_if_failed, record_check_specs
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.partitions import daily_partitions, utc_window
-from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
+from wrapup_assets.records.compaction import DayRecords, DayScan, PublishedHour, scan_day
+from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION
 
-SORT_ORDER = [("interaction_timestamp", "ascending")] + [(column, "ascending") for column in RECORD_KEY]
 RECORDS_DATASET = "wrapup_records"
 
 
@@ -51,13 +47,31 @@ def wrapup_daily(context: dg.AssetExecutionContext, io_manager: dg.ResourceParam
         LakePartition.from_time_window(RECORDS_DATASET, start, start + timedelta(hours=1))
         for start in (day_start + timedelta(hours=hour) for hour in range((day_end - day_start) // timedelta(hours=1)))
     ]
-    hour_tables = read_published_tables(io_manager.location(), hours)
-    day = yield from validated_day(context, hour_tables)
-    day = day.sort_by(SORT_ORDER)
+    location = io_manager.location()
+    manifests = read_published_manifests(location, hours)
+    published = [PublishedHour(hour, manifests[hour.key]) for hour in hours]
+    scan = scan_day(location, published, day_start, day_end)
+    results = check_results([(SCHEMA_CHECK, scan.schema_outcome), (KEY_CHECK, scan.key_outcome)])
+    yield from results
+    raise_if_failed(context.partition_key, results)
+    if not scan.hours_in_order:
+        context.log.warning(
+            f"The hours of {context.partition_key} overlap in time (an hour holds rows of another): "
+            "sorting the day as a whole, in memory"
+        )
     yield dg.Output(
-        day,
+        DayRecords(location, scan).reader(),
         metadata={
-            "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(day)),
-            **time_range_metadata(day),
+            "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(scan.code_counts)),
+            **_time_range(scan),
         },
     )
+
+
+def _time_range(scan: DayScan) -> dict[str, str]:
+    if scan.first_interaction is None or scan.last_interaction is None:
+        return {}
+    return {
+        "first_interaction": scan.first_interaction.isoformat(),
+        "last_interaction": scan.last_interaction.isoformat(),
+    }

@@ -4,6 +4,8 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wrapup_assets.records.code_counts import CODE_COUNTS_SCHEMA
+
 OWNERS = ["team:contact-center-data"]
 GROUP_NAME = "genesys_wrapup"
 
@@ -23,25 +25,13 @@ def column_schema(schema: pa.Schema) -> dg.TableSchema:
     )
 
 
-def top_wrap_up_codes_markdown(table: pa.Table, limit: int = 10) -> str:
-    """A markdown table of the most frequent wrap-up codes of a records table, with their labels."""
-    if table.num_rows == 0:
+def top_wrap_up_codes_markdown(counts: pa.Table, limit: int = 10) -> str:
+    """A markdown table of the most frequent wrap-up codes, from `wrap_up_code_counts`."""
+    if counts.num_rows == 0:
         return "_No rows in this partition._"
-    counts = (
-        table.select(["wrap_up_code_id", "wrap_up_code_label"])
-        .cast(pa.schema([("wrap_up_code_id", pa.string()), ("wrap_up_code_label", pa.string())]))
-        .group_by(["wrap_up_code_id", "wrap_up_code_label"], use_threads=False)
-        .aggregate([([], "count_all")])
-        .sort_by([("count_all", "descending"), ("wrap_up_code_id", "ascending")])
-        .slice(0, limit)
-    )
+    top = counts.sort_by([("rows", "descending"), ("wrap_up_code_id", "ascending")]).slice(0, limit)
     lines = ["| wrap-up code | label | rows |", "|---|---|---:|"]
-    for code, label, rows in zip(
-        counts["wrap_up_code_id"].to_pylist(),
-        counts["wrap_up_code_label"].to_pylist(),
-        counts["count_all"].to_pylist(),
-        strict=True,
-    ):
+    for code, label, rows in zip(*(top[column].to_pylist() for column in CODE_COUNTS_SCHEMA.names), strict=True):
         lines.append(f"| {code or '_(none)_'} | {label or ''} | {rows} |")
     return "\n".join(lines)
 

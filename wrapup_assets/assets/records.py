@@ -25,6 +25,7 @@ from wrapup_assets.assets.metadata import (
 from wrapup_assets.checks import quarantine_check_spec, record_check_specs, validated_hour
 from wrapup_assets.lake.payloads import RawPagesPartition
 from wrapup_assets.partitions import hourly_partitions, utc_window
+from wrapup_assets.records.code_counts import wrap_up_code_counts
 from wrapup_assets.records.flatten import hour_record_batches
 from wrapup_assets.records.quarantine import (
     DEFAULT_MAX_QUARANTINED_FRACTION,
@@ -113,7 +114,7 @@ def wrapup_records(context: dg.AssetExecutionContext, config: RecordsConfig, raw
                 "duplicate_rows_dropped": stats.duplicate_rows_dropped,
                 "unknown_fields": len(stats.unknown_fields),
                 "unknown_field_names": ", ".join(sorted(stats.unknown_fields)[:MAX_UNKNOWN_FIELDS_LISTED]),
-                "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(table)),
+                "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(wrap_up_code_counts(table))),
                 **time_range_metadata(table),
             },
         )

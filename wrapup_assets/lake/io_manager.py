@@ -28,9 +28,10 @@ PAGES_FORMAT = "jsonl.zst"
 class LakeIOManager(dg.ConfigurableIOManager):
     """Stores each asset partition as a published lake partition, Hive-laid-out and manifest-guarded.
 
-    A ``pa.Table`` becomes Parquet part files; a ``RawPagesOutput`` becomes pages.jsonl.zst plus
-    its sidecar files; an ``HourlyRawPagesOutput`` (a multi-partition run) becomes one such
-    partition per hour. Downstream assets read exactly the files each upstream manifest lists.
+    A ``pa.Table`` or ``pa.RecordBatchReader`` becomes Parquet part files; a ``RawPagesOutput``
+    becomes pages.jsonl.zst plus its sidecar files; an ``HourlyRawPagesOutput`` (a multi-partition
+    run) becomes one such partition per hour. Downstream assets read exactly the files each
+    upstream manifest lists.
     An s3:// lake is reached through the nested dagster-aws ``S3Resource``.
     """
 
@@ -69,6 +70,13 @@ class LakeIOManager(dg.ConfigurableIOManager):
                 write_parquet_parts(obj, obj.schema, staged, self.target_file_bytes)
                 manifest = staged.publish()
             counts: dict[str, MetadataFigure] = {"dagster/row_count": manifest.total_rows}
+        elif isinstance(obj, pa.RecordBatchReader):
+            # A stream too big to hold as a table (the daily compaction); its schema version is the asset's.
+            schema_version = context.definition_metadata.get("schema_version")
+            with stage_partition(location, partition, PARQUET_FORMAT, schema_version) as staged:
+                write_parquet_parts(obj, obj.schema, staged, self.target_file_bytes)
+                manifest = staged.publish()
+            counts = {"dagster/row_count": manifest.total_rows}
         elif isinstance(obj, RawPagesOutput):
             try:
                 with stage_partition(location, partition, PAGES_FORMAT) as staged:
