@@ -1,24 +1,15 @@
 """The commands a user types, run as separate processes: the demo and `dagster asset materialize`."""
 
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
+from wrapup_assets_tests.commands import BIN, clean_environment, materialize_command
 
-BIN = Path(sys.executable).parent
 SECRET = "s3cr3t-wrapup-test-do-not-leak"
-
-
-def clean_environment(**overrides: str) -> dict[str, str]:
-    """The process environment without any GENESYS_/WRAPUP_ setting, plus the given ones."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "WRAPUP_", "DAGSTER_HOME"))}
-    environment.update(overrides)
-    return environment
 
 
 def files_containing(root: Path, needle: bytes) -> list[str]:
@@ -29,18 +20,7 @@ def test_dagster_asset_materialize_writes_the_hour_and_leaks_no_secret(tmp_path:
     config = EmulatorConfig(seed=3, conversations_per_hour=30, client_id="cli-test-client", client_secret=SECRET)
     lake, home = tmp_path / "lake", tmp_path / "dagster_home"
     home.mkdir()
-    command = [
-        str(BIN / "dagster"),
-        "asset",
-        "materialize",
-        "-m",
-        "wrapup_assets.definitions",
-        "--select",
-        # Every output of the records step: the step is not subsettable (issue 3 adds its quarantine output).
-        "key:raw_conversation_pages or key:wrapup_records*",
-        "--partition",
-        "2024-05-01-09:00",
-    ]
+    command = materialize_command()
     with GenesysEmulator(config) as emulator:
         environment = clean_environment(
             GENESYS_API_URL=emulator.api_url,
@@ -75,17 +55,7 @@ def test_missing_client_secret_fails_before_any_api_call(tmp_path: Path):
             DAGSTER_HOME=str(tmp_path),
         )
         run = subprocess.run(
-            [
-                str(BIN / "dagster"),
-                "asset",
-                "materialize",
-                "-m",
-                "wrapup_assets.definitions",
-                "--select",
-                "raw_conversation_pages",
-                "--partition",
-                "2024-05-01-09:00",
-            ],
+            materialize_command(select="raw_conversation_pages"),
             env=environment,
             capture_output=True,
             timeout=300,

@@ -86,14 +86,3 @@ def lake_files(root: Path) -> dict[str, bytes]:
 def fault_emulator() -> Iterator[GenesysEmulator]:
     with GenesysEmulator(FAULT_CONFIG) as running:
         yield running
-
-
-@pytest.fixture
-def lake_dir(tmp_path: Path) -> Path:
-    return tmp_path / "lake"
-
-
-@pytest.fixture
-def instance() -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test() as test_instance:
-        yield test_instance

@@ -13,7 +13,7 @@ from wrapup_assets.emulator import EmulatorConfig, Fault, GenesysEmulator
 from wrapup_assets.genesys.errors import GenesysSettingsError
 from wrapup_assets.genesys.regions import REGION_API_HOSTS
 from wrapup_assets.genesys.resource import TUNING_VARIABLES, GenesysCloudResource, genesys_resource_from_environment
-from wrapup_assets_tests.test_cli import BIN, clean_environment
+from wrapup_assets_tests.commands import BIN, clean_environment
 
 from .conftest import HOUR, materialize_hour, pipeline_resources, sorted_rows
 

@@ -16,25 +16,14 @@ from dagster._serdes import serialize_value
 
 from wrapup_assets.emulator import EmulatorConfig, Fault, GenesysEmulator
 from wrapup_assets.genesys.resource import GenesysCloudResource
-from wrapup_assets_tests.test_cli import BIN, clean_environment
+from wrapup_assets_tests.commands import clean_environment, materialize_command
 
 SECRET = "leak-canary-secret-4f9e1c"
 WRONG_SECRET = "leak-canary-wrong-secret-77ab"
 CLIENT_ID = "leak-canary-client"
 DETAILS = "/details/query"
 CODES = "/wrapupcodes"
-MATERIALIZE = [
-    str(BIN / "dagster"),
-    "asset",
-    "materialize",
-    "-m",
-    "wrapup_assets.definitions",
-    "--select",
-    # The wildcard takes every output of the records step (issue 3 adds a quarantine output).
-    "key:raw_conversation_pages or key:wrapup_records*",
-    "--partition",
-    "2024-05-01-09:00",
-]
+MATERIALIZE = materialize_command()
 
 
 def files_containing(root: Path, needles: list[bytes]) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
-from wrapup_assets_tests.test_cli import clean_environment
+from wrapup_assets_tests.commands import clean_environment
 
 FIRST_DAY = datetime(2024, 5, 1, tzinfo=UTC)
 DAYS = 7

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
+from wrapup_assets_tests.commands import clean_environment, materialize_command
 from wrapup_assets_tests.s3.conftest import S3Server
-from wrapup_assets_tests.test_cli import clean_environment
 
-BIN = Path(sys.executable).parent
-COMMAND = [
-    str(BIN / "dagster"),
-    "asset",
-    "materialize",
-    "-m",
-    "wrapup_assets.definitions",
-    "--select",
-    "raw_conversation_pages,wrapup_records",
-    "--partition",
-    "2024-05-01-09:00",
-]
+COMMAND = materialize_command()
 RECORDS_DIR = "exports/wrapup_records/year=2024/month=05/day=01/hour=09/"
 
 
