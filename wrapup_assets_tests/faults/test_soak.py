@@ -115,4 +115,7 @@ def test_a_faulted_killed_seven_day_backfill_ends_equal_to_the_ground_truth(tmp_
     assert max(keys(daily).values()) == 1
     by_key = lambda row: (row["interaction_id"], row["session_id"])  # noqa: E731
     assert sorted(daily, key=by_key) == sorted(expected, key=by_key)
-    assert [path for path in (lake / "_staging").rglob("*") if path.is_file()] == []
+    # A SIGKILLed run can leave its stage behind (removed by a later publish once older than
+    # STALE_STAGE_AGE): at most one per kill, and never inside a dataset's tree, so no reader sees it.
+    leftover_stages = {path.parent for path in (lake / "_staging").rglob("*") if path.is_file()}
+    assert len(leftover_stages) <= len(KILL_AFTER_STARTS), leftover_stages
