@@ -7,8 +7,7 @@ import dagster as dg
 import pytest
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
-from wrapup_assets.genesys.resource import GenesysCloudResource
-from wrapup_assets.lake.io_manager import LakeIOManager
+from wrapup_assets_tests.runs import emulator_resources
 
 TEST_CONFIG = EmulatorConfig(seed=11, conversations_per_hour=40)
 
@@ -35,12 +34,4 @@ def instance() -> Iterator[dg.DagsterInstance]:
 @pytest.fixture
 def resources(emulator: GenesysEmulator, lake_dir: Path) -> dict[str, object]:
     """The production resources, pointed at the emulator and the temporary lake."""
-    return {
-        "genesys": GenesysCloudResource(
-            api_url=emulator.api_url,
-            login_url=emulator.login_url,
-            client_id=TEST_CONFIG.client_id,
-            client_secret=TEST_CONFIG.client_secret,
-        ),
-        "io_manager": LakeIOManager(lake_url=str(lake_dir)),
-    }
+    return emulator_resources(emulator, str(lake_dir))

@@ -22,10 +22,9 @@ from wrapup_assets.genesys.client import (
     DETAILS_QUERY_PATH,
     WRAPUP_CODE_DIVISION_VIEWS_PATH,
 )
-from wrapup_assets.genesys.resource import GenesysCloudResource
-from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.partitions import day_hour_keys, hour_start
 from wrapup_assets_tests.backfill.request_log import endpoint_counts
+from wrapup_assets_tests.runs import emulator_resources
 from wrapup_assets_tests.test_pipeline import sorted_rows
 
 DAY = "2024-05-01"
@@ -142,18 +141,7 @@ def emulator_a_day_later(lake_dir: Path) -> Iterator[tuple[GenesysEmulator, dict
     (26 hours earlier, floored): the day's first 10 hours, not the rest. With its resources."""
     config = EmulatorConfig(seed=11, conversations_per_hour=40, now=datetime(2024, 5, 2, 12, tzinfo=UTC))
     with GenesysEmulator(config) as emulator:
-        yield (
-            emulator,
-            {
-                "genesys": GenesysCloudResource(
-                    api_url=emulator.api_url,
-                    login_url=emulator.login_url,
-                    client_id=config.client_id,
-                    client_secret=config.client_secret,
-                ),
-                "io_manager": LakeIOManager(lake_url=str(lake_dir)),
-            },
-        )
+        yield emulator, emulator_resources(emulator, str(lake_dir))
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from wrapup_assets.assets import ALL_ASSETS, raw_conversation_pages, wrapup_records
 from wrapup_assets.emulator import GenesysEmulator
-from wrapup_assets.genesys.resource import GenesysCloudResource
-from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets_tests.conftest import TEST_CONFIG
+from wrapup_assets_tests.runs import emulator_resources, materialize_raw_and_records
 
 DAY = "2024-05-01"
 DAY_START = datetime(2024, 5, 1, tzinfo=UTC)
@@ -31,15 +29,7 @@ class ExportedDay:
     lake_dir: Path
 
     def resources(self, lake_dir: Path | None = None, **io_manager_settings: object) -> dict[str, object]:
-        return {
-            "genesys": GenesysCloudResource(
-                api_url=self.emulator.api_url,
-                login_url=self.emulator.login_url,
-                client_id=TEST_CONFIG.client_id,
-                client_secret=TEST_CONFIG.client_secret,
-            ),
-            "io_manager": LakeIOManager(lake_url=str(lake_dir or self.lake_dir), **io_manager_settings),
-        }
+        return emulator_resources(self.emulator, str(lake_dir or self.lake_dir), **io_manager_settings)
 
     def expected_rows(self) -> list[dict]:
         return sorted_rows(
@@ -57,13 +47,7 @@ def exported_day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportedD
     with GenesysEmulator(TEST_CONFIG) as emulator, dg.instance_for_test() as instance:
         day = ExportedDay(emulator, tmp_path_factory.mktemp("contract") / "lake")
         for key in HOUR_KEYS:
-            dg.materialize(
-                ALL_ASSETS,
-                selection=[raw_conversation_pages, wrapup_records],
-                partition_key=key,
-                resources=day.resources(),
-                instance=instance,
-            )
+            materialize_raw_and_records(key, day.resources(), instance)
         yield day
 
 

@@ -9,13 +9,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from wrapup_assets.assets import ALL_ASSETS, raw_conversation_pages, wrapup_records
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
-from wrapup_assets.genesys.resource import GenesysCloudResource
-from wrapup_assets.lake.io_manager import LakeIOManager
+from wrapup_assets_tests.genesys.conftest import connect, genesys_emulator, sleeps, start_emulator  # noqa: F401
 
 # The genesys tests' fixtures: emulators with chosen settings, clients whose sleeps are recorded.
-from wrapup_assets_tests.genesys.conftest import connect, genesys_emulator, sleeps, start_emulator  # noqa: F401
+from wrapup_assets_tests.runs import emulator_resources, materialize_raw_and_records
 
 HOUR_KEY = "2024-05-01-09:00"
 HOUR = datetime(2024, 5, 1, 9, tzinfo=UTC)
@@ -28,34 +26,22 @@ FAULT_CONFIG = EmulatorConfig(
 # backoff so exhausted retries take milliseconds, not minutes.
 PAGE_SIZE = 10
 MAX_ATTEMPTS = 3
+FAULT_GENESYS_SETTINGS = {
+    "page_size": PAGE_SIZE,
+    "max_attempts": MAX_ATTEMPTS,
+    "retry_backoff_seconds": 0.01,
+    "read_timeout_seconds": 0.5,
+}
 
 
-def pipeline_resources(emulator: GenesysEmulator, lake_dir: Path, **overrides) -> dict[str, object]:
-    """The production resources for `emulator` and `lake_dir`."""
-    settings = {
-        "api_url": emulator.api_url,
-        "login_url": emulator.login_url,
-        "client_id": emulator.config.client_id,
-        "client_secret": emulator.config.client_secret,
-        "page_size": PAGE_SIZE,
-        "max_attempts": MAX_ATTEMPTS,
-        "retry_backoff_seconds": 0.01,
-        "read_timeout_seconds": 0.5,
-        **overrides,
-    }
-    return {"genesys": GenesysCloudResource(**settings), "io_manager": LakeIOManager(lake_url=str(lake_dir))}
+def pipeline_resources(emulator: GenesysEmulator, lake_dir: Path) -> dict[str, object]:
+    """The production resources for `emulator` and `lake_dir`, with the fault tests' short timings."""
+    return emulator_resources(emulator, str(lake_dir), genesys_settings=FAULT_GENESYS_SETTINGS)
 
 
 def materialize_hour(resources: dict, instance: dg.DagsterInstance, key: str = HOUR_KEY) -> dg.ExecuteInProcessResult:
-    """Raw pages and records of one hour, as the hourly job runs them; failures are returned, not raised."""
-    return dg.materialize(
-        ALL_ASSETS,
-        selection=[raw_conversation_pages, wrapup_records],
-        partition_key=key,
-        resources=resources,
-        instance=instance,
-        raise_on_error=False,
-    )
+    """Raw pages and records of one hour; failures are returned, not raised."""
+    return materialize_raw_and_records(key, resources, instance, raise_on_error=False)
 
 
 def record_keys(rows: list[dict]) -> list[tuple[str, str]]:

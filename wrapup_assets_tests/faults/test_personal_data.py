@@ -3,13 +3,12 @@ reach the records, and with the default redaction they reach no file of the lake
 
 from pathlib import Path
 
-import dagster as dg
 import pyarrow as pa
 import pytest
 
-from wrapup_assets.assets import ALL_ASSETS, raw_conversation_pages, wrapup_records
 from wrapup_assets.emulator import GenesysEmulator
 from wrapup_assets.records.redact import PERSONAL_PARTICIPANT_FIELDS, PERSONAL_SESSION_FIELDS
+from wrapup_assets_tests.runs import materialize_raw_and_records
 
 from .conftest import HOUR, HOUR_KEY, pipeline_resources
 
@@ -59,12 +58,10 @@ def test_personal_fields_never_reach_the_records(fault_emulator, lake_dir, insta
     values = personal_values(fault_emulator)
     kinds = {"+", "sip:", "@"}  # phone numbers, SIP and e-mail addresses, as the emulator makes them
     assert len(values) > 20 and any(kind in value for value in values for kind in kinds)
-    result = dg.materialize(
-        ALL_ASSETS,
-        selection=[raw_conversation_pages, wrapup_records],
-        partition_key=HOUR_KEY,
-        resources=pipeline_resources(fault_emulator, lake_dir),
-        instance=instance,
+    result = materialize_raw_and_records(
+        HOUR_KEY,
+        pipeline_resources(fault_emulator, lake_dir),
+        instance,
         run_config={"ops": {"raw_conversation_pages": {"config": {"redact_personal_data": redact}}}},
     )
     assert result.success

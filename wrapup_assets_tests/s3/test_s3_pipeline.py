@@ -14,11 +14,12 @@ import duckdb
 import pyarrow.dataset as pads
 from dagster_aws.s3 import S3Resource
 
-from wrapup_assets.assets import ALL_ASSETS, raw_conversation_pages, wrapup_daily, wrapup_records
+from wrapup_assets.assets import ALL_ASSETS, wrapup_daily
 from wrapup_assets.emulator import GenesysEmulator
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.records.schema import RECORD_SCHEMA
+from wrapup_assets_tests.runs import materialize_raw_and_records
 from wrapup_assets_tests.s3.conftest import S3Server
 
 DAY_START = datetime(2024, 5, 1, tzinfo=UTC)
@@ -35,13 +36,7 @@ def test_a_day_on_s3_lands_exactly_the_contract_rows_in_the_lake_layout(
     s3_resources = {**resources, "io_manager": LakeIOManager(lake_url=LAKE_URL, s3=S3Resource())}
     for hour in range(24):
         key = (DAY_START + timedelta(hours=hour)).strftime("%Y-%m-%d-%H:%M")
-        result = dg.materialize(
-            ALL_ASSETS,
-            selection=[raw_conversation_pages, wrapup_records],
-            partition_key=key,
-            resources=s3_resources,
-            instance=instance,
-        )
+        result = materialize_raw_and_records(key, s3_resources, instance)
         assert result.success
     daily = dg.materialize(
         ALL_ASSETS, selection=[wrapup_daily], partition_key="2024-05-01", resources=s3_resources, instance=instance
