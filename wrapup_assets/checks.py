@@ -17,7 +17,8 @@ import dagster as dg
 import pyarrow as pa
 
 from wrapup_assets.genesys.resource import GenesysCloudResource
-from wrapup_assets.partitions import hourly_partitions, utc_window
+from wrapup_assets.partitions import hourly_partitions
+from wrapup_assets.records.batch_checks import BatchChecks, KeyTables
 from wrapup_assets.records.freshness import DEFAULT_MAX_LAG, check_newest_hour
 from wrapup_assets.records.quarantine import QuarantinedConversation, check_quarantined_fraction
 from wrapup_assets.records.reconciliation import (
@@ -26,11 +27,7 @@ from wrapup_assets.records.reconciliation import (
     reconcile_code_counts,
     row_counts,
 )
-from wrapup_assets.records.validation import (
-    CheckOutcome,
-    check_key_unique,
-    check_record_schema,
-)
+from wrapup_assets.records.validation import CheckOutcome
 
 SCHEMA_CHECK = "record_schema"
 KEY_CHECK = "key_unique"
@@ -105,17 +102,17 @@ def check_results(
 
 def validated_hour(
     context: dg.AssetExecutionContext,
-    table: pa.Table,
+    checks: BatchChecks,
+    key_tables: KeyTables,
     quarantine: Sequence[QuarantinedConversation],
     conversations_seen: int,
     max_quarantined_fraction: float,
 ) -> Iterator[dg.AssetCheckResult]:
-    """Run the schema, key and quarantine checks on an hour, yield their results, stop if any failed."""
-    start, end = utc_window(context)
+    """Yield the schema, key and quarantine verdicts on an hour checked batch by batch; stop if any failed."""
     results = check_results(
         [
-            (SCHEMA_CHECK, check_record_schema(table, start, end)),
-            (KEY_CHECK, check_key_unique(table)),
+            (SCHEMA_CHECK, checks.schema_outcome()),
+            (KEY_CHECK, checks.key_outcome(key_tables)),
             (
                 QUARANTINE_CHECK,
                 check_quarantined_fraction(list(quarantine), conversations_seen, max_quarantined_fraction),

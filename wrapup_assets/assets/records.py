@@ -11,6 +11,9 @@ over the raw pages; the hourly job selects both, and a selection that names only
 leaves the quarantine as it was.
 """
 
+import tempfile
+from pathlib import Path
+
 import dagster as dg
 import pyarrow as pa
 
@@ -19,14 +22,13 @@ from wrapup_assets.assets.metadata import (
     GROUP_NAME,
     OWNERS,
     column_schema,
-    time_range_metadata,
     top_wrap_up_codes_markdown,
 )
 from wrapup_assets.checks import quarantine_check_spec, record_check_specs, validated_hour
 from wrapup_assets.lake.payloads import RawPagesPartition
 from wrapup_assets.partitions import hourly_partitions, utc_window
-from wrapup_assets.records.code_counts import wrap_up_code_counts
-from wrapup_assets.records.flatten import hour_record_batches
+from wrapup_assets.records.batch_checks import BatchChecks
+from wrapup_assets.records.hour_spool import spool_records
 from wrapup_assets.records.quarantine import (
     DEFAULT_MAX_QUARANTINED_FRACTION,
     FIRST_QUARANTINED,
@@ -85,38 +87,48 @@ def wrapup_records(context: dg.AssetExecutionContext, config: RecordsConfig, raw
             f"The raw partition {context.partition_key} has no {CATALOG_SNAPSHOT_NAME}: wrap-up labels will be null"
         )
     labels = code_labels_from_snapshot(snapshot) if snapshot else {}
-    batches, builder = hour_record_batches(raw_conversation_pages.iter_pages, start, end, labels)
-    table = pa.Table.from_batches(batches, schema=RECORD_SCHEMA)
-    stats = builder.stats
-    if builder.quarantine:
-        context.log.warning(
-            f"{len(builder.quarantine)} malformed conversations quarantined in {context.partition_key}: "
-            + "; ".join(item.describe() for item in builder.quarantine[:FIRST_QUARANTINED])
+    with tempfile.TemporaryDirectory(prefix="wrapup-records-") as spool_dir:
+        spooled, builder = spool_records(
+            raw_conversation_pages.iter_pages, start, end, labels, Path(spool_dir) / "records.arrows"
         )
-    if stats.unknown_fields:
-        context.log.info(f"Fields Genesys does not document (ignored): {', '.join(sorted(stats.unknown_fields))}")
+        stats = builder.stats
+        if builder.quarantine:
+            context.log.warning(
+                f"{len(builder.quarantine)} malformed conversations quarantined in {context.partition_key}: "
+                + "; ".join(item.describe() for item in builder.quarantine[:FIRST_QUARANTINED])
+            )
+        if stats.unknown_fields:
+            context.log.info(f"Fields Genesys does not document (ignored): {', '.join(sorted(stats.unknown_fields))}")
 
-    selected = {key.to_user_string() for key in context.selected_asset_keys}
-    if RECORDS_ASSET in selected:
-        yield from validated_hour(
-            context, table, builder.quarantine, stats.conversations_seen, config.max_quarantined_fraction
-        )
-        yield dg.Output(
-            table,
-            output_name=RECORDS_ASSET,
-            metadata={
-                "pages": stats.pages,
-                "conversations_seen": stats.conversations_seen,
-                "conversations_outside_hour": stats.conversations_outside_window,
-                "conversations_open": stats.conversations_open,
-                "conversations_without_agent": stats.conversations_without_agent_session,
-                "conversations_quarantined": stats.conversations_malformed,
-                "duplicate_rows_dropped": stats.duplicate_rows_dropped,
-                "unknown_fields": len(stats.unknown_fields),
-                "unknown_field_names": ", ".join(sorted(stats.unknown_fields)[:MAX_UNKNOWN_FIELDS_LISTED]),
-                "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(wrap_up_code_counts(table))),
-                **time_range_metadata(table),
-            },
-        )
+        selected = {key.to_user_string() for key in context.selected_asset_keys}
+        if RECORDS_ASSET in selected:
+            checks = BatchChecks(start, end)
+            for batch in spooled.batches():
+                checks.add(pa.Table.from_batches([batch]), context.partition_key)
+            yield from validated_hour(
+                context,
+                checks,
+                lambda: ((context.partition_key, pa.Table.from_batches([batch])) for batch in spooled.batches()),
+                builder.quarantine,
+                stats.conversations_seen,
+                config.max_quarantined_fraction,
+            )
+            yield dg.Output(
+                spooled.reader(),
+                output_name=RECORDS_ASSET,
+                metadata={
+                    "pages": stats.pages,
+                    "conversations_seen": stats.conversations_seen,
+                    "conversations_outside_hour": stats.conversations_outside_window,
+                    "conversations_open": stats.conversations_open,
+                    "conversations_without_agent": stats.conversations_without_agent_session,
+                    "conversations_quarantined": stats.conversations_malformed,
+                    "duplicate_rows_dropped": stats.duplicate_rows_dropped,
+                    "unknown_fields": len(stats.unknown_fields),
+                    "unknown_field_names": ", ".join(sorted(stats.unknown_fields)[:MAX_UNKNOWN_FIELDS_LISTED]),
+                    "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(checks.code_counts())),
+                    **checks.time_range_metadata(),
+                },
+            )
     if QUARANTINE_ASSET in selected:
         yield dg.Output(quarantine_table(builder.quarantine), output_name=QUARANTINE_ASSET)
