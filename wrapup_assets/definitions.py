@@ -5,6 +5,8 @@ loudly in every run's log; with any of them set it talks to that org and the emu
 never used.
 """
 
+import gc
+
 import dagster as dg
 
 from wrapup_assets.assets import ALL_ASSETS
@@ -40,3 +42,9 @@ defs = dg.Definitions(
     # Hourly runs are small: a process per step cost 50-80 s per run here, in-process under 1 s.
     executor=dg.in_process_executor,
 )
+
+# Everything imported and built above lives as long as the process. Freezing it takes its ~230k
+# objects out of the cyclic garbage collector's reach, so that the interpreter's exit no longer
+# collects and frees them one by one: 0.5 s of the ~3 s a `dagster asset materialize` process
+# takes here, for nothing (the OS reclaims the memory). Objects created later are collected as usual.
+gc.freeze()

@@ -2,19 +2,27 @@
 
 Types are compared in Arrow first (exact, and a mismatch names the column); the row-level rules then
 run through pandera's polars backend, which reads the Arrow table zero-copy.
+
+pandera and polars (~0.2 s and ~40 MiB to import) are imported by the functions that run the row
+rules, so the modules that only need ``CheckOutcome`` (quarantine, and through it the flattener;
+freshness; reconciliation) do not load them.
 """
+
+from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandera.errors
-import pandera.polars as pa_pl
-import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import pandera.polars as pa_pl
+    import polars as pl
 
 MetadataValue = str | int | float | bool | None
 
@@ -32,6 +40,8 @@ class CheckOutcome:
 
 
 def _polars_dtype(arrow_type: pa.DataType) -> pl.DataType:
+    import polars as pl
+
     if pa.types.is_dictionary(arrow_type):
         return pl.Categorical()
     if pa.types.is_timestamp(arrow_type):
@@ -41,6 +51,9 @@ def _polars_dtype(arrow_type: pa.DataType) -> pl.DataType:
 
 def record_dataframe_schema(window_start: datetime, window_end: datetime) -> pa_pl.DataFrameSchema:
     """The row-level contract for one partition window, as a pandera polars schema."""
+    import pandera.polars as pa_pl
+    import polars as pl
+
     column_checks: dict[str, list[pa_pl.Check]] = {
         "interaction_timestamp": [pa_pl.Check.in_range(window_start, window_end, include_max=False)],
         "handle_ms": [pa_pl.Check.ge(0)],
@@ -95,6 +108,9 @@ def check_record_schema(table: pa.Table, window_start: datetime, window_end: dat
             description=f"{len(mismatches)} column(s) do not match the record schema: " + "; ".join(mismatches),
             metadata={"mismatched_columns": "; ".join(mismatches), "mismatch_count": len(mismatches)},
         )
+    import pandera.errors
+    import polars as pl
+
     try:
         record_dataframe_schema(window_start, window_end).validate(pl.from_arrow(table), lazy=True)
     except pandera.errors.SchemaErrors as errors:
