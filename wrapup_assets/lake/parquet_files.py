@@ -10,7 +10,7 @@ with headroom for the footer, because a Parquet file's size is only known once i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -71,13 +71,16 @@ def write_parquet_parts(
         writer.abort()
 
 
-def read_parquet_partition(location: LakeLocation, partition: LakePartition, manifest: Manifest) -> pa.Table:
-    """The rows of a published partition: exactly the files its manifest lists, in order."""
+def read_parquet_partition(
+    location: LakeLocation, partition: LakePartition, manifest: Manifest, columns: Sequence[str] | None = None
+) -> pa.Table:
+    """The rows of a published partition: exactly the files its manifest lists, in order; only
+    `columns` when given (Parquet reads just those column chunks)."""
     tables = []
     for name in manifest.file_names():
         path = location.join(partition.relative_dir, name)
         with location.filesystem.open_input_file(path) as file:
-            tables.append(pq.ParquetFile(file).read())
+            tables.append(pq.ParquetFile(file).read(columns=columns))
     return pa.concat_tables(tables)
 
 

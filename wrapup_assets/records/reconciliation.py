@@ -34,9 +34,13 @@ def aggregate_counts(response: Mapping, metric: str = RECONCILED_METRIC) -> dict
     return {code: count for code, count in counts.items() if count}
 
 
+RECONCILED_COLUMNS = ["wrap_up_code_id", "handle_ms"]
+"""The only columns the reconciliation reads: a busy hour's other columns need not be loaded."""
+
+
 def row_counts(table: pa.Table) -> dict[str, int]:
     """Rows with a handle time per wrap-up code of a records table (what tHandle counts)."""
-    handled = table.select(["wrap_up_code_id", "handle_ms"]).filter(pc.is_valid(table["handle_ms"]))
+    handled = table.select(RECONCILED_COLUMNS).filter(pc.is_valid(table["handle_ms"]))
     codes = handled["wrap_up_code_id"].cast(pa.string()).fill_null(NO_CODE)
     return {entry["values"]: entry["counts"] for entry in pc.value_counts(codes).to_pylist()}
 
