@@ -4,21 +4,34 @@ same run, each in its own child process so that neither's peak RSS pollutes the 
     .venv/bin/python bench/records_path.py 50000 500000
 
 For each volume: generates the pages once (bench/pages_fixture.py, cached under /tmp), runs each
-path in a fresh process from the compressed pages file to a published Parquet partition, checks
-that both wrote the same rows, and prints one result line with records/s, MB/s of JSON, peak RSS
-(VmHWM) of each path and the ratio.
+path in a fresh process from the compressed pages file, and prints one result line with records/s,
+MB/s of JSON, wall and CPU seconds, peak RSS (VmHWM) of each path and the ratios. The paths:
+
+- project: RecordsBuilder.sorted_batches in one process, into a published Parquet partition;
+- project-workers: the same with worker processes on every available core (`workers=None`);
+- reference: the seed's design (bench/reference_design.py), one Parquet file;
+- floor: the same pages read the same way and decoded by msgspec into a struct without fields
+  (every byte parsed, nothing kept): what any records path in one Python process is bounded by;
+  its records/s counts the project's rows.
+
+Both project paths' rows are checked against the reference's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -35,7 +48,8 @@ from wrapup_assets.lake.publish import stage_partition  # noqa: E402
 from wrapup_assets.records.flatten import RecordsBuilder  # noqa: E402
 from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION  # noqa: E402
 
-PATHS = ("project", "reference")
+PATHS = ("floor", "project", "project-workers", "reference")
+"""Run in this order: the floor goes first, so every path after it reads the pages file from a warm page cache."""
 HOUR_END = BENCH_HOUR + timedelta(hours=1)
 
 
@@ -45,6 +59,58 @@ def peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _vm_hwm_kib(status: Path) -> tuple[int, int] | None:
+    """(parent pid, VmHWM in KiB) of a process, or None when it is gone or has no memory."""
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    if "VmHWM" not in fields:
+        return None
+    return int(fields["PPid"]), int(fields["VmHWM"].split()[0])
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the children it waited for (the page workers): unlike wall
+    time, it hardly moves with the load other processes put on the machine."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class WorkerPeakRss:
+    """Samples the peak resident set (VmHWM) of this process's children (the page workers) while
+    the path runs: getrusage's figure for children counts the parent's pages they shared before
+    exec, so it would report the parent's size instead of the worker's."""
+
+    def __init__(self, every_seconds: float = 0.2) -> None:
+        self.peak_kib: dict[int, int] = {}
+        self._every_seconds = every_seconds
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(self._every_seconds):
+            for status in Path("/proc").glob("[0-9]*/status"):
+                sample = _vm_hwm_kib(status)
+                if sample is not None and sample[0] == me:
+                    pid = int(status.parent.name)
+                    self.peak_kib[pid] = max(self.peak_kib.get(pid, 0), sample[1])
+
+    def __enter__(self) -> WorkerPeakRss:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._sampler.join()
+
+    def largest_mib(self) -> float:
+        return max(self.peak_kib.values(), default=0) / 1024
 
 
 class CountingPages:
@@ -64,11 +130,12 @@ def output_dir(path: str, conversations: int) -> Path:
     return BENCH_DIR / f"out-{path}-{conversations}"
 
 
-def run_project(pages: CountingPages, out: Path) -> int:
-    """The project's path: pages streamed through RecordsBuilder.sorted_batches into the lake writer."""
+def run_project(pages: CountingPages, out: Path, workers: int | None = 1) -> int:
+    """The project's path: pages streamed through RecordsBuilder.sorted_batches into the lake writer
+    (in one process, or with `workers` as RecordsBuilder takes it)."""
     location = LakeLocation.from_url(str(out))
     partition = LakePartition.from_time_window("wrapup_records", BENCH_HOUR, HOUR_END)
-    builder = RecordsBuilder(BENCH_HOUR, HOUR_END, code_labels())
+    builder = RecordsBuilder(BENCH_HOUR, HOUR_END, code_labels(), workers=workers)
     with stage_partition(location, partition, "parquet", SCHEMA_VERSION) as staged:
         write_parquet_parts(builder.sorted_batches(pages), RECORD_SCHEMA, staged)
         manifest = staged.publish()
@@ -83,15 +150,46 @@ def run_reference(pages: CountingPages, out: Path) -> int:
     return table.num_rows
 
 
+class _NothingKept(msgspec.Struct):
+    """A page decoded for its cost alone: msgspec validates and skips every field."""
+
+
+def run_floor(pages: CountingPages, out: Path) -> int:
+    """The parser floor: every page decoded, no row built, nothing written."""
+    decoder = msgspec.json.Decoder(_NothingKept)
+    for page in pages:
+        decoder.decode(page)
+    return 0
+
+
+RUNNERS = {
+    "project": run_project,
+    "project-workers": partial(run_project, workers=None),
+    "reference": run_reference,
+    "floor": run_floor,
+}
+
+
 def child(path: str, conversations: int) -> None:
     """Run one path once and print its figures as JSON (the parent parses them)."""
     pages = CountingPages(ensure_pages(conversations))
     out = output_dir(path, conversations)
-    began = time.perf_counter()
-    rows = (run_project if path == "project" else run_reference)(pages, out)
-    seconds = time.perf_counter() - began
+    with WorkerPeakRss() as workers:
+        began, cpu_began = time.perf_counter(), cpu_seconds()
+        rows = RUNNERS[path](pages, out)
+        seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu_began
     print(
-        json.dumps({"rows": rows, "seconds": seconds, "json_bytes": pages.json_bytes, "peak_rss_mib": peak_rss_mib()})
+        json.dumps(
+            {
+                "rows": rows,
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "json_bytes": pages.json_bytes,
+                "peak_rss_mib": peak_rss_mib(),
+                "worker_peak_rss_mib": workers.largest_mib(),
+                "worker_count": len(workers.peak_kib),
+            }
+        )
     )
 
 
@@ -111,11 +209,16 @@ def written_rows(path: str, conversations: int) -> pa.Table:
     return table.cast(plain)
 
 
-def describe(path: str, figures: dict) -> str:
+def describe(path: str, figures: dict, rows: int) -> str:
     return (
-        f"{path}: {figures['rows'] / figures['seconds']:,.0f} records/s, "
+        f"{path}: {rows / figures['seconds']:,.0f} records/s, "
         f"{figures['json_bytes'] / 1e6 / figures['seconds']:,.1f} MB/s JSON, "
-        f"{figures['seconds']:.2f} s, peak RSS {figures['peak_rss_mib']:.0f} MiB"
+        f"{figures['seconds']:.2f} s ({figures['cpu_seconds']:.2f} s CPU), peak RSS {figures['peak_rss_mib']:.0f} MiB"
+        + (
+            f" + {figures['worker_count']} workers of ≤ {figures['worker_peak_rss_mib']:.0f} MiB"
+            if figures["worker_count"]
+            else ""
+        )
     )
 
 
@@ -130,13 +233,20 @@ def main() -> None:
     for conversations in arguments.conversations:
         ensure_pages(conversations)
         figures = {path: run_child(path, conversations) for path in PATHS}
-        same_rows = written_rows("project", conversations).equals(written_rows("reference", conversations))
-        project, reference = figures["project"], figures["reference"]
-        ratio = (project["rows"] / project["seconds"]) / (reference["rows"] / reference["seconds"])
+        reference_rows = written_rows("reference", conversations)
+        same_rows = all(
+            written_rows(path, conversations).equals(reference_rows) for path in ("project", "project-workers")
+        )
+        project, reference, floor = figures["project"], figures["reference"], figures["floor"]
+        rows = project["rows"]
         print(
-            f"records {conversations:,} conversations, {project['rows']:,} rows, "
-            f"{project['json_bytes'] / 1e6:,.0f} MB JSON | {describe('project', project)} | "
-            f"{describe('reference', reference)} | ratio {ratio:.1f}x | same rows: {same_rows}",
+            f"records {conversations:,} conversations, {rows:,} rows, {project['json_bytes'] / 1e6:,.0f} MB JSON | "
+            + " | ".join(describe(path, figures[path], rows) for path in PATHS)
+            + f" | project/reference {reference['seconds'] / project['seconds']:.1f}x"
+            f" (CPU {reference['cpu_seconds'] / project['cpu_seconds']:.1f}x)"
+            f" | project-workers/reference {reference['seconds'] / figures['project-workers']['seconds']:.1f}x"
+            f" | floor/reference {reference['seconds'] / floor['seconds']:.1f}x"
+            f" | project/floor {floor['seconds'] / project['seconds']:.0%} | same rows: {same_rows}",
             flush=True,
         )
 

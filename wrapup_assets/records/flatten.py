@@ -2,11 +2,12 @@
 
 The hot path decodes a page into typed structs that hold only the fields the contract reads
 (msgspec skips the rest at parse time, and leaves non-agent participants' sessions as undecoded
-bytes), walks each agent session once into one value tuple per row, and transposes about
-BATCH_ROWS rows at a time into one Arrow record batch (in C, via zip). No dict is built per row and
-no Python object per row outlives its batch; deduplication and sorting run in Arrow. Streamed
+bytes), walks each agent session once, appending its row's values to one list per column, and
+converts about BATCH_ROWS rows at a time into one Arrow record batch. No dict or tuple is built per
+row and no Python object per row outlives its batch; deduplication and sorting run in Arrow. Streamed
 (`RecordsBuilder.sorted_batches`), an hour never sits in memory as a whole: see bench/README.md
-for what that buys.
+for what that buys. On request (`workers`), a large input's pages are flattened in worker
+processes (page_workers.py) and merged back as if read here.
 
 A page that does not decode as a whole is decoded again conversation by conversation, so one bad
 conversation is quarantined (with its JSON and the reason) while the rest of its page is kept.
@@ -16,6 +17,8 @@ The first page is also compared with the fields Genesys documents, to count unkn
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
+from typing import NoReturn
 
 import msgspec
 import pyarrow as pa
@@ -31,12 +34,21 @@ from wrapup_assets.records.details_model import (
     Session,
 )
 from wrapup_assets.records.known_fields import unknown_field_paths
+from wrapup_assets.records.page_workers import PageWorkers, available_workers
 from wrapup_assets.records.quarantine import QuarantinedConversation
 from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
 
-BATCH_ROWS = 65_536
+BATCH_ROWS = 16_384
 """Rows per Arrow conversion and per streamed batch: big enough that per-call costs vanish, small
-enough that the Python row tuples of a batch stay a few tens of MB."""
+enough that the Python column lists of a batch stay ~15 MB. Measured on 500k conversations against
+65,536: peak RSS 184 instead of 261 MiB, and ~8% faster (smaller sorts, fewer allocator misses)."""
+PARALLEL_AFTER_PAGES = 500
+"""sorted_batches() flattens this many pages (~50,000 conversations) itself before it starts worker
+processes: starting them costs ~0.2 s of CPU each and every chunk a pickle each way, which a small
+input never earns back (50,000 conversations with workers from page 100 on: 1.0 s, without: 0.65 s)."""
+PAGES_PER_CHUNK = 20
+"""Pages sent to a worker at once (~2,000 conversations, ~5 MB of JSON): large enough that pickling
+and pipes cost little per page, small enough that the workers stay busy and memory stays bounded."""
 _SORT_ORDER = [
     ("interaction_timestamp", "ascending"),
     ("interaction_id", "ascending"),
@@ -51,6 +63,10 @@ class MalformedPageError(ValueError):
         super().__init__(f"details page {page_number} is malformed: {problem}")
         self.page_number = page_number
         self.problem = problem
+
+    def __reduce__(self) -> tuple:
+        # Raised in a worker process and re-raised in the parent: rebuild it from its two fields.
+        return (type(self), (self.page_number, self.problem))
 
 
 @dataclass
@@ -68,6 +84,16 @@ class FlattenStats:
     unknown_fields: set[str] = field(default_factory=set)
     """Undocumented fields (`level.name`) on the first page: a sample, so the hot path stays typed."""
 
+    def add_conversation_counts(self, other: "FlattenStats") -> None:
+        """Add what another builder saw of its pages (a worker's chunk); rows are counted after dedup, here."""
+        self.pages += other.pages
+        self.conversations_seen += other.conversations_seen
+        self.conversations_outside_window += other.conversations_outside_window
+        self.conversations_open += other.conversations_open
+        self.conversations_without_agent_session += other.conversations_without_agent_session
+        self.conversations_malformed += other.conversations_malformed
+        self.unknown_fields |= other.unknown_fields
+
 
 class PagesOutOfOrderError(Exception):
     """A conversation starts before rows already streamed out: the pages are not in start order."""
@@ -83,16 +109,55 @@ class _MalformedConversation(Exception):
     """A conversation that cannot fill a non-null contract column; it is quarantined."""
 
 
-# Row tuples carry the RECORD_SCHEMA columns in order (schema_version excluded: it is constant),
-# then the ordinal of the conversation read, which deduplication uses.
+# Rows are appended column by column: RECORD_SCHEMA's columns in order (schema_version excluded: it
+# is constant), then the ordinal of the conversation read, which deduplication uses.
 _ROW_COLUMNS = [record_field for record_field in RECORD_SCHEMA if record_field.name != "schema_version"]
 
 
-def _session_row(
-    conversation: Conversation, ordinal: int, participant: Participant, session: Session, code_labels: Mapping[str, str]
-) -> tuple | None:
-    """The row of one agent session in one pass over its segments and metrics; None when the agent
-    never interacted in this session."""
+class _RowColumns:
+    """Rows not converted to Arrow yet, one Python list per column.
+
+    Appending to column lists (through bound `append`s unpacked once per row) costs half of building
+    a tuple per row and transposing the tuples: lists of strings, datetimes and ints are invisible to
+    the garbage collector, while a batch of row tuples triggers its full passes.
+    """
+
+    __slots__ = ("columns", "appends", "ordinals")
+
+    def __init__(self) -> None:
+        self.columns: list[list] = [[] for _ in range(len(_ROW_COLUMNS) + 1)]
+        self.appends = tuple(column.append for column in self.columns)
+        self.ordinals: list[int] = self.columns[-1]
+        """The last column, the conversations' read ordinals: its length is the row count."""
+
+    def __len__(self) -> int:
+        return len(self.ordinals)
+
+    def truncate(self, length: int) -> None:
+        """Drop the rows from `length` on (those of a conversation found malformed half-way)."""
+        for column in self.columns:
+            del column[length:]
+
+    def to_batch(self) -> tuple[pa.RecordBatch, pa.Array]:
+        """The rows as a record batch, and their read ordinals."""
+        arrays = [
+            pa.array(values, record_field.type)
+            for record_field, values in zip(_ROW_COLUMNS, self.columns, strict=False)
+        ]
+        arrays.append(pa.repeat(pa.scalar(SCHEMA_VERSION, pa.int16()), len(self)))
+        return pa.RecordBatch.from_arrays(arrays, schema=RECORD_SCHEMA), pa.array(self.ordinals, pa.int64())
+
+
+def _append_session_row(
+    appends: tuple,
+    conversation: Conversation,
+    ordinal: int,
+    participant: Participant,
+    session: Session,
+    code_labels: Mapping[str, str],
+) -> bool:
+    """Append the row of one agent session, in one pass over its segments and metrics; False (and
+    nothing appended) when the agent never interacted in this session."""
     last_interact = None
     last_wrapup = None
     wrap_up_code = None
@@ -105,7 +170,7 @@ def _session_row(
         if segment.wrap_up_code is not None:
             wrap_up_code = segment.wrap_up_code
     if last_interact is None:
-        return None
+        return False
     if session.session_id is None:
         raise _MalformedConversation("agent session without sessionId")
     if participant.participant_id is None:
@@ -128,38 +193,43 @@ def _session_row(
             handle_ms = (handle_ms or 0) + metric.value
         elif metric.name == "tAcw":
             acw_ms = (acw_ms or 0) + metric.value
-    return (
-        conversation.conversation_start,
-        conversation.conversation_id,
-        session.session_id,
-        participant.participant_id,
-        participant.user_id,
-        queue_id,
-        session.media_type,
-        session.direction,
-        wrap_up_code,
-        None if wrap_up_code is None else code_labels.get(wrap_up_code),
-        session.disposition_name,
-        wrap_up_end,
-        conversation.conversation_end,
-        None if handle_ms is None else int(handle_ms),
-        None if acw_ms is None else int(acw_ms),
-        conversation.division_ids[0] if conversation.division_ids else None,
-        ordinal,
-    )
-
-
-def _rows_to_batch(rows: list[tuple]) -> tuple[pa.RecordBatch, pa.Array]:
-    """Transpose a page of row tuples (in C, via zip) into a record batch and its read ordinals."""
-    columns = list(zip(*rows, strict=True))
-    arrays = []
-    for record_field, values in zip(_ROW_COLUMNS, columns, strict=False):
-        if pa.types.is_dictionary(record_field.type):
-            arrays.append(pa.array(values, pa.string()).dictionary_encode())
-        else:
-            arrays.append(pa.array(values, record_field.type))
-    arrays.append(pa.repeat(pa.scalar(SCHEMA_VERSION, pa.int16()), len(rows)))
-    return pa.RecordBatch.from_arrays(arrays, schema=RECORD_SCHEMA), pa.array(columns[-1], pa.int64())
+    (
+        add_start,
+        add_conversation_id,
+        add_session_id,
+        add_participant_id,
+        add_agent_id,
+        add_queue_id,
+        add_media_type,
+        add_direction,
+        add_wrap_up_code,
+        add_wrap_up_label,
+        add_disposition,
+        add_wrap_up_end,
+        add_conversation_end,
+        add_handle_ms,
+        add_acw_ms,
+        add_division_id,
+        add_ordinal,
+    ) = appends
+    add_start(conversation.conversation_start)
+    add_conversation_id(conversation.conversation_id)
+    add_session_id(session.session_id)
+    add_participant_id(participant.participant_id)
+    add_agent_id(participant.user_id)
+    add_queue_id(queue_id)
+    add_media_type(session.media_type)
+    add_direction(session.direction)
+    add_wrap_up_code(wrap_up_code)
+    add_wrap_up_label(None if wrap_up_code is None else code_labels.get(wrap_up_code))
+    add_disposition(session.disposition_name)
+    add_wrap_up_end(wrap_up_end)
+    add_conversation_end(conversation.conversation_end)
+    add_handle_ms(None if handle_ms is None else int(handle_ms))
+    add_acw_ms(None if acw_ms is None else int(acw_ms))
+    add_division_id(conversation.division_ids[0] if conversation.division_ids else None)
+    add_ordinal(ordinal)
+    return True
 
 
 class RecordsBuilder:
@@ -170,9 +240,22 @@ class RecordsBuilder:
     sorted_batches(), which yields the same rows as sorted batches with memory bounded by a batch,
     as long as the pages come in conversationStart order (the details query's `orderBy`), and
     raises PagesOutOfOrderError as soon as they do not.
+
+    `workers` is how many processes sorted_batches() may flatten pages in once an input proves
+    large (PARALLEL_AFTER_PAGES): 1 (the default) for none, None for one per available core
+    (capped). The rows, stats, quarantine and errors are the same either way. Workers pay off only
+    when cores are free: on 500k conversations with a free second core they cut the wall time by
+    ~20%, under contention they cost time, and they add ~76 MiB each (bench/README.md).
     """
 
-    def __init__(self, window_start: datetime, window_end: datetime, code_labels: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        window_start: datetime,
+        window_end: datetime,
+        code_labels: Mapping[str, str],
+        *,
+        workers: int | None = 1,
+    ) -> None:
         if window_start.tzinfo is None or window_end.tzinfo is None:
             raise ValueError(f"window bounds must be tz-aware UTC datetimes, got {window_start!r}, {window_end!r}")
         if window_end <= window_start:
@@ -180,9 +263,12 @@ class RecordsBuilder:
         self.window_start = window_start
         self.window_end = window_end
         self.code_labels = code_labels
+        self.workers = available_workers() if workers is None else workers
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1 (1 flattens in this process), got {self.workers}")
         self.stats = FlattenStats()
         self.quarantine: list[QuarantinedConversation] = []
-        self._rows: list[tuple] = []
+        self._rows = _RowColumns()
         self._batches: list[pa.RecordBatch] = []
         self._conversation_ordinals: list[pa.Array] = []
         self._this_page_floor: datetime | None = None
@@ -226,15 +312,70 @@ class RecordsBuilder:
         more; the rows of the latest page wait, so a conversation read again on the next page
         (pages shift while they are read) is still deduplicated. A conversation that starts before
         rows already handed out raises PagesOutOfOrderError: the caller rebuilds with finish().
+
+        Past PARALLEL_AFTER_PAGES pages (with more than one worker), the rest is flattened in
+        worker processes, chunk by chunk, and merged back page by page in read order, so batches,
+        deduplication and errors are exactly those of flattening here.
         """
-        for page_json in pages:
+        pages = iter(pages)
+        serial_pages = PARALLEL_AFTER_PAGES if self.workers > 1 else None
+        for page_json in islice(pages, serial_pages):
             self.add_page(page_json)
-            pending = len(self._rows) + sum(batch.num_rows for batch in self._batches)
-            if pending >= BATCH_ROWS and self._page_start_floor is not None:
-                bound = self._page_start_floor
-                yield from self._take_rows(starting_before=bound).to_batches()
-                self._emitted_below = bound
+            if (bound := self._settled_bound(unmerged_rows=0)) is not None:
+                yield from self._emit_rows_before(bound)
+        if self.workers > 1:
+            with PageWorkers(self.workers, self.window_start, self.window_end, self.code_labels) as workers:
+                chunks = _page_chunks(pages, first_page_number=self.stats.pages + 1)
+                for (_, chunk_pages), chunk_rows in workers.flatten_chunks(chunks):
+                    yield from self._merge_chunk(chunk_pages, chunk_rows)
         yield from self.finish().to_batches()
+
+    def _buffered_rows(self) -> int:
+        return len(self._rows) + sum(batch.num_rows for batch in self._batches)
+
+    def _settled_bound(self, unmerged_rows: int) -> datetime | None:
+        """After a page: the start before which rows can be handed out, once a batch's worth waits
+        (counting `unmerged_rows` of a worker's chunk not taken in yet); else None."""
+        if self._buffered_rows() + unmerged_rows >= BATCH_ROWS:
+            return self._page_start_floor
+        return None
+
+    def _emit_rows_before(self, bound: datetime) -> Iterator[pa.RecordBatch]:
+        yield from self._take_rows(starting_before=bound).to_batches()
+        self._emitted_below = bound
+
+    def _merge_chunk(self, chunk_pages: list[bytes], chunk: "PageChunkRows") -> Iterator[pa.RecordBatch]:
+        """Take in a worker's chunk as if its pages had been added here one by one: ordinals continue
+        the builder's, and the order check and the emission decision run after each page."""
+        self._convert_rows()
+        ordinals = pc.add(chunk.ordinals, pa.scalar(self.stats.conversations_seen, pa.int64()))
+        self.stats.add_conversation_counts(chunk.stats)
+        self.quarantine += chunk.quarantine
+        merged = 0
+        pages = zip(chunk_pages, chunk.rows_through_page, chunk.page_floors, strict=True)
+        for page_json, rows_through_page, page_floor in pages:
+            if page_floor is not None:
+                if self._emitted_below is not None and page_floor < self._emitted_below:
+                    self._raise_out_of_order(page_json)
+                self._page_start_floor = page_floor
+            if (bound := self._settled_bound(unmerged_rows=rows_through_page - merged)) is not None:
+                self._take_in(chunk.rows.slice(merged, rows_through_page - merged), ordinals[merged:rows_through_page])
+                merged = rows_through_page
+                yield from self._emit_rows_before(bound)
+        self._take_in(chunk.rows.slice(merged), ordinals[merged:])
+
+    def _take_in(self, rows: pa.Table, ordinals: pa.Array) -> None:
+        if rows.num_rows:
+            self._batches += rows.to_batches()
+            self._conversation_ordinals.append(ordinals)
+
+    def _raise_out_of_order(self, page_json: bytes) -> NoReturn:
+        """Raise the PagesOutOfOrderError that flattening the page here raises: it names the first
+        conversation in read order that starts too early, which the worker could not know."""
+        probe = RecordsBuilder(self.window_start, self.window_end, self.code_labels, workers=1)
+        probe._emitted_below = self._emitted_below
+        probe.add_page(page_json)
+        raise AssertionError("a page whose earliest start precedes the streamed rows did not raise")
 
     def _add_conversations_one_by_one(self, page_json: bytes, page_number: int) -> None:
         raw_conversations = _raw_conversations(page_json, page_number)
@@ -279,20 +420,21 @@ class RecordsBuilder:
             return "conversationEnd is before conversationStart"
         ordinal = stats.conversations_seen
         code_labels = self.code_labels
+        rows = self._rows
+        appends = rows.appends
+        rows_before = len(rows.ordinals)
+        rows_added = False
         try:
-            conversation_rows = [
-                row
-                for index, participant in enumerate(conversation.participants)
-                if participant.purpose == "agent"
-                for session in _agent_sessions(participant, index)
-                if (row := _session_row(conversation, ordinal, participant, session, code_labels)) is not None
-            ]
+            for index, participant in enumerate(conversation.participants):
+                if participant.purpose == "agent":
+                    for session in _agent_sessions(participant, index):
+                        if _append_session_row(appends, conversation, ordinal, participant, session, code_labels):
+                            rows_added = True
         except _MalformedConversation as malformed:
+            rows.truncate(rows_before)  # a conversation is kept whole or not at all
             return str(malformed)
-        if not conversation_rows:
+        if not rows_added:
             stats.conversations_without_agent_session += 1
-            return None
-        self._rows += conversation_rows
         return None
 
     def _quarantine(
@@ -304,12 +446,12 @@ class RecordsBuilder:
         )
 
     def _convert_rows(self) -> None:
-        """Move the accumulated row tuples into an Arrow batch (a few large conversions, not one per page)."""
-        if self._rows:
-            batch, ordinals = _rows_to_batch(self._rows)
+        """Move the accumulated column lists into an Arrow batch (a few large conversions, not one per page)."""
+        if len(self._rows):
+            batch, ordinals = self._rows.to_batch()
             self._batches.append(batch)
             self._conversation_ordinals.append(ordinals)
-            self._rows = []
+            self._rows = _RowColumns()
 
     def _take_rows(self, starting_before: datetime | None) -> pa.Table:
         """Remove the rows starting before the bound (all rows when None) and return them
@@ -402,6 +544,59 @@ def _rows_to_keep(table: pa.Table, conversation_ordinals: pa.ChunkedArray) -> pa
     from_latest_read = pc.equal(keys["ordinal"], pc.take(latest_read["ordinal_max"], position))
     current = keys.filter(from_latest_read)
     return current.group_by(list(RECORD_KEY)).aggregate([("row", "max")])["row_max"]
+
+
+@dataclass
+class PageChunkRows:
+    """A chunk of pages flattened in a worker process: rows in read order, not yet deduplicated or
+    sorted, with what the parent needs to merge them as if it had read the pages itself."""
+
+    rows: pa.Table
+    ordinals: pa.Array
+    """Per row, its conversation's read ordinal counted from the chunk's start (1-based)."""
+    rows_through_page: list[int]
+    """Per page, the number of the chunk's rows up to and including that page."""
+    page_floors: list[datetime | None]
+    """Per page, the earliest start of its in-window conversations (None when it has none)."""
+    stats: FlattenStats
+    quarantine: list[QuarantinedConversation]
+
+
+def flatten_page_chunk(
+    window_start: datetime,
+    window_end: datetime,
+    code_labels: Mapping[str, str],
+    first_page_number: int,
+    pages: list[bytes],
+) -> PageChunkRows:
+    """Flatten consecutive pages of a window, the first being page `first_page_number` (the
+    worker side of RecordsBuilder.sorted_batches; quarantine entries carry the real page numbers)."""
+    builder = RecordsBuilder(window_start, window_end, code_labels, workers=1)
+    builder.stats.pages = first_page_number - 1
+    rows_through_page: list[int] = []
+    page_floors: list[datetime | None] = []
+    for page_json in pages:
+        builder.add_page(page_json)
+        rows_through_page.append(builder._buffered_rows())
+        page_floors.append(builder._this_page_floor)
+    builder._convert_rows()
+    builder.stats.pages = len(pages)
+    return PageChunkRows(
+        rows=pa.Table.from_batches(builder._batches, schema=RECORD_SCHEMA),
+        ordinals=pa.chunked_array(builder._conversation_ordinals, pa.int64()).combine_chunks(),
+        rows_through_page=rows_through_page,
+        page_floors=page_floors,
+        stats=builder.stats,
+        quarantine=builder.quarantine,
+    )
+
+
+def _page_chunks(pages: Iterator[bytes], first_page_number: int) -> Iterator[tuple[int, list[bytes]]]:
+    """The pages in chunks of PAGES_PER_CHUNK, each with the number of its first page."""
+    page_number = first_page_number
+    while chunk := list(islice(pages, PAGES_PER_CHUNK)):
+        yield page_number, chunk
+        page_number += len(chunk)
 
 
 def hour_record_batches(

@@ -442,3 +442,20 @@ def test_session_listed_twice_in_one_read_keeps_the_last():
 
     assert table.to_pylist() == [expected_row()]
     assert stats.duplicate_rows_dropped == 1
+
+
+def test_conversation_malformed_in_a_later_session_keeps_none_of_its_rows():
+    second_without_media = agent_session("5e551011-0000-4000-8000-000000000b22")
+    del second_without_media["mediaType"]
+    broken = conversation(
+        "c0ffee00-1234-4abc-8def-00000000bad5", participants=[agent(sessions=[agent_session(), second_without_media])]
+    )
+
+    rows, stats, quarantine = quarantine_of(page(conversation(), broken))
+
+    assert rows == [expected_row()]
+    assert stats.conversations_malformed == 1
+    assert [item.describe() for item in quarantine] == [
+        "conversation c0ffee00-1234-4abc-8def-00000000bad5: agent session 5e551011-0000-4000-8000-000000000b22"
+        " without mediaType"
+    ]
