@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
+from pydantic import Field
 
 from wrapup_assets.assets.catalog_snapshot import CATALOG_SNAPSHOT_NAME, code_labels_from_snapshot
 from wrapup_assets.assets.metadata import (
@@ -47,6 +48,12 @@ class RecordsConfig(dg.Config):
 
     max_quarantined_fraction: float = DEFAULT_MAX_QUARANTINED_FRACTION
     """Share of the hour's conversations that may be quarantined before the hour fails (default 1%)."""
+
+    page_workers: int = Field(default=1, ge=1)
+    """Processes that flatten the pages of a large hour (more than 500 pages). 1 flattens in the
+    step's process; 2 or more pay off for replays and backfills of busy hours on a worker with idle
+    cores (~1.2x per extra core measured, ~76 MiB each; see bench/README.md), and cost time on a
+    busy one."""
 
 
 @dg.multi_asset(
@@ -89,7 +96,12 @@ def wrapup_records(context: dg.AssetExecutionContext, config: RecordsConfig, raw
     labels = code_labels_from_snapshot(snapshot) if snapshot else {}
     with tempfile.TemporaryDirectory(prefix="wrapup-records-") as spool_dir:
         spooled, builder = spool_records(
-            raw_conversation_pages.iter_pages, start, end, labels, Path(spool_dir) / "records.arrows"
+            raw_conversation_pages.iter_pages,
+            start,
+            end,
+            labels,
+            Path(spool_dir) / "records.arrows",
+            workers=config.page_workers,
         )
         stats = builder.stats
         if builder.quarantine:

@@ -45,13 +45,15 @@ def spool_records(
     window_end: datetime,
     code_labels: Mapping[str, str],
     path: Path,
+    workers: int = 1,
 ) -> tuple[SpooledRecords, RecordsBuilder]:
     """The window's records written to `path`, and the builder that made them (stats, quarantine).
 
     Streams the pages in start order; pages that turn out not to be (a tool that wrote them in
     another order) are read again through `open_pages`, sorted as a whole window, and spooled anew.
+    `workers` > 1 lets a large window's pages be flattened in that many processes.
     """
-    builder = RecordsBuilder(window_start, window_end, code_labels)
+    builder = RecordsBuilder(window_start, window_end, code_labels, workers=workers)
     try:
         return _write(builder.sorted_batches(open_pages()), path), builder
     except PagesOutOfOrderError:

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from wrapup_assets.assets import ALL_ASSETS, wrapup_daily, wrapup_records
 from wrapup_assets.checks import newest_hour_fresh, reconciled_with_genesys_aggregates
+from wrapup_assets.records import flatten
 from wrapup_assets.records.schema import RECORD_SCHEMA
 from wrapup_assets_tests.contract.conftest import DAY, ExportedDay
 from wrapup_assets_tests.contract.planting import (
@@ -224,3 +225,43 @@ def test_selecting_only_wrapup_records_rebuilds_the_records_and_leaves_the_quara
         "quarantine_within_threshold",
     }
     assert quarantine_file.read_bytes() == before
+
+
+def test_records_rebuilt_by_page_workers_are_the_same_rows(
+    exported_day: ExportedDay, copied_lake: Path, instance: dg.DagsterInstance, monkeypatch
+):
+    """`page_workers: 2` flattens in two worker processes (from the first page here, the hour is
+    small) and publishes exactly the rows the step's own process built."""
+    monkeypatch.setattr(flatten, "PARALLEL_AFTER_PAGES", 0)
+    records_file = copied_lake / "wrapup_records" / HOUR_DIR / "part-00000.parquet"
+    before = pq.read_table(records_file)
+
+    result = dg.materialize(
+        ALL_ASSETS,
+        selection=[dg.AssetKey("wrapup_records")],
+        partition_key=HOUR,
+        resources=exported_day.resources(copied_lake),
+        instance=instance,
+        run_config={"ops": {"wrapup_records": {"config": {"page_workers": 2}}}},
+    )
+
+    assert result.success
+    assert pq.read_table(records_file).equals(before)
+    assert before.num_rows > 0
+
+
+def test_page_workers_below_one_are_refused_naming_the_setting(
+    exported_day: ExportedDay, copied_lake: Path, instance: dg.DagsterInstance
+):
+    result = dg.materialize(
+        ALL_ASSETS,
+        selection=[dg.AssetKey("wrapup_records")],
+        partition_key=HOUR,
+        resources=exported_day.resources(copied_lake),
+        instance=instance,
+        run_config={"ops": {"wrapup_records": {"config": {"page_workers": 0}}}},
+        raise_on_error=False,
+    )
+
+    assert not result.success
+    assert "page_workers" in str(result.failure_data_for_node("wrapup_records").error)
