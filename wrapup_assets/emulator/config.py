@@ -19,6 +19,8 @@ class EmulatorConfig:
     reproducible; None follows the real clock. `pagination_result_cap` is Genesys' 100,000-result
     limit, lowered in tests to hit it with a small volume. `fault_rate` is the share of requests
     that get one of `fault_kinds` (names from `FAULTS_BY_NAME`), drawn from `fault_seed`.
+    `render_cache_dir` is where hours whose conversations have all ended are kept rendered (see
+    `rendered_hours`); None reads WRAPUP_EMULATOR_CACHE_DIR, else a directory under temp.
     """
 
     seed: int = 7
@@ -33,6 +35,7 @@ class EmulatorConfig:
     fault_rate: float = 0.0
     fault_kinds: tuple[str, ...] = RETRYABLE_FAULT_NAMES
     fault_seed: int = 0
+    render_cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.now is not None and self.now.utcoffset() is None:

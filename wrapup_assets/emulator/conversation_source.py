@@ -9,17 +9,23 @@ from wrapup_assets.emulator.generator import plan_hour
 from wrapup_assets.emulator.instants import HOUR_MS, floor_to, to_ms
 from wrapup_assets.emulator.model import ConversationPlan
 from wrapup_assets.emulator.organization import Organization, organization_for_seed
+from wrapup_assets.emulator.rendered_hours import RenderedHours, cache_directory
 
 
 class ConversationSource:
     """Answers "which conversations exist between two instants" for one configuration.
 
     Conversations that start after the clock do not exist yet; plans come from the cached
-    per-hour generator, so reading a day twice costs the generation once.
+    per-hour generator, so reading a day twice costs the generation once. Hours whose
+    conversations have all ended are also kept rendered (`rendered_hours`), which is how the
+    details endpoints serve them.
     """
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
+        self.rendered_hours = RenderedHours(
+            cache_directory(config.render_cache_dir), config.seed, config.conversations_per_hour
+        )
 
     def now_ms(self) -> int:
         """The emulator clock: the configured instant, else the real clock."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wrapup_assets.emulator.conversation_source import ConversationSource
+from wrapup_assets.emulator.conversation_json import page_json
 from wrapup_assets.emulator.errors import ApiError
 from wrapup_assets.emulator.instants import DAY_MS
-from wrapup_assets.emulator.rendering import render_conversation, without_empty
-from wrapup_assets.emulator.selection import parse_selection, select
+from wrapup_assets.emulator.selection import Selector, parse_selection
 
 MAX_INTERVAL_MS = 7 * DAY_MS
 DEFAULT_PAGE_SIZE = 25
@@ -17,14 +16,15 @@ MAX_RESULTS = 100_000
 
 
 def details_query(
-    source: ConversationSource,
+    selector: Selector,
     body: dict[str, Any],
     *,
     result_cap: int = MAX_RESULTS,
     page_shift: int = 0,
     total_hits_drift: int = 0,
-) -> dict[str, Any]:
-    """One page of matching conversations and the total; a page past the end has no `conversations`.
+) -> bytes:
+    """One page of matching conversations and the total, as the JSON bytes of the answer; a page
+    past the end has no `conversations`.
 
     `page_shift` conversations arrived ahead of this interval's later pages while it was paged:
     pages after the first start that many conversations earlier and `totalHits` counts them.
@@ -32,14 +32,14 @@ def details_query(
     """
     selection = parse_selection(body, MAX_INTERVAL_MS)
     page_size, page_number = _paging(body.get("paging") or {}, result_cap)
-    now_ms = source.now_ms()
-    matching = select(source, selection, now_ms, start_of_day_matching=True)
+    now_ms = selector.source.now_ms()
+    matching = selector.select(selection, now_ms, start_of_day_matching=True)
     first = (page_number - 1) * page_size
     if page_number > 1:
         first = max(0, first - page_shift)
-    page = [render_conversation(plan, now_ms) for plan in matching[first : first + page_size]]
+    page = matching.conversations_json(first, first + page_size, now_ms)
     total_hits = max(0, len(matching) + page_shift + total_hits_drift)
-    return without_empty({"conversations": page, "totalHits": total_hits})
+    return page_json(page, {"totalHits": total_hits})
 
 
 def _paging(paging: dict[str, Any], result_cap: int) -> tuple[int, int]:

@@ -2,7 +2,8 @@
 
 An hour's plan depends only on (seed, conversations_per_hour, hour): its generator is seeded with
 `random.Random(f"{seed}:{hour_iso}")` (never Python's salted hash()), and plans are cached so a
-query touching a day does not regenerate it.
+query touching a day does not regenerate it (`generate_hour` is the uncached form, for callers
+that keep only a rendering of a large hour).
 
 Shares, per conversation (the structure) and per agent session (the wrap-up outcome), are the
 weights below; volume follows a diurnal curve peaking at PEAK_HOUR_UTC and never falling under
@@ -18,6 +19,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from wrapup_assets.emulator.gc_pause import cyclic_gc_paused
 from wrapup_assets.emulator.instants import HOUR_MS, MINUTE_MS, SECOND_MS, iso_ms
 from wrapup_assets.emulator.model import (
     ConversationPlan,
@@ -96,6 +98,16 @@ def conversation_count(conversations_per_hour: int, hour_start_ms: int) -> int:
 @functools.lru_cache(maxsize=1024)
 def plan_hour(seed: int, conversations_per_hour: int, hour_start_ms: int) -> tuple[ConversationPlan, ...]:
     """Every conversation that starts in the hour, ordered by (start, id), as it will have happened."""
+    return generate_hour(seed, conversations_per_hour, hour_start_ms)
+
+
+def generate_hour(seed: int, conversations_per_hour: int, hour_start_ms: int) -> tuple[ConversationPlan, ...]:
+    """`plan_hour` without its cache: 500,000 plans take about 2 GB, more than is worth keeping."""
+    with cyclic_gc_paused():
+        return _generate_hour(seed, conversations_per_hour, hour_start_ms)
+
+
+def _generate_hour(seed: int, conversations_per_hour: int, hour_start_ms: int) -> tuple[ConversationPlan, ...]:
     if hour_start_ms % HOUR_MS:
         raise ValueError(f"hour start {iso_ms(hour_start_ms)} is not on a UTC hour")
     rng = random.Random(f"{seed}:{iso_ms(hour_start_ms)}")

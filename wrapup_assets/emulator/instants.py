@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 SECOND_MS = 1000
@@ -24,8 +25,21 @@ def from_ms(epoch_ms: int) -> datetime:
 
 
 def iso_ms(epoch_ms: int) -> str:
-    """Genesys' timestamp text: `2024-05-01T09:12:33.123Z`."""
-    return from_ms(epoch_ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    """Genesys' timestamp text: `2024-05-01T09:12:33.123Z`.
+
+    Arithmetic on the time of day with the date text cached per day: a conversation has about
+    twenty timestamps, and strftime made them half of its rendering time.
+    """
+    day, ms_of_day = divmod(epoch_ms, DAY_MS)
+    hour, ms_of_hour = divmod(ms_of_day, HOUR_MS)
+    minute, ms_of_minute = divmod(ms_of_hour, MINUTE_MS)
+    second, millisecond = divmod(ms_of_minute, SECOND_MS)
+    return f"{_date_text(day)}T{hour:02d}:{minute:02d}:{second:02d}.{millisecond:03d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(epoch_day: int) -> str:
+    return (EPOCH + timedelta(days=epoch_day)).strftime("%Y-%m-%d")
 
 
 def parse_instant(text: str) -> int:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from wrapup_assets.emulator.conversation_source import ConversationSource
+from wrapup_assets.emulator.conversation_json import page_json
 from wrapup_assets.emulator.errors import ApiError
 from wrapup_assets.emulator.instants import DAY_MS, HOUR_MS, floor_to, iso_ms
-from wrapup_assets.emulator.model import ConversationPlan
-from wrapup_assets.emulator.rendering import render_conversation, without_empty
-from wrapup_assets.emulator.selection import parse_selection, select
+from wrapup_assets.emulator.matching import Matching
+from wrapup_assets.emulator.rendering import without_empty
+from wrapup_assets.emulator.selection import Selector, parse_selection
 
 MAX_JOB_INTERVAL_MS = 31 * DAY_MS
 JOB_RETENTION_MS = 2 * DAY_MS
@@ -31,7 +31,7 @@ MAX_RESULTS_PAGE_SIZE = 1000
 
 @dataclass
 class _Job:
-    conversations: tuple[ConversationPlan, ...]
+    conversations: Matching
     submitted_ms: int
     polls: int = 0
     final_state: str | None = None
@@ -40,8 +40,9 @@ class _Job:
 class JobStore:
     """The jobs of one emulator, safe to use from the server's request threads."""
 
-    def __init__(self, source: ConversationSource) -> None:
-        self._source = source
+    def __init__(self, selector: Selector) -> None:
+        self._selector = selector
+        self._source = selector.source
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
 
@@ -68,10 +69,10 @@ class JobStore:
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise ApiError(400, f"limit must be a positive integer, got {limit!r}")
         now_ms = self._source.now_ms()
-        matching = select(self._source, selection, now_ms, bool(body.get("startOfDayIntervalMatching")))
+        matching = self._selector.select(selection, now_ms, bool(body.get("startOfDayIntervalMatching")))
         job_id = str(uuid.uuid4())
         with self._lock:
-            self._jobs[job_id] = _Job(tuple(matching[:limit]), now_ms)
+            self._jobs[job_id] = _Job(matching.head(limit), now_ms)
         return {"jobId": job_id}
 
     def end_job(self, job_id: str, state: str) -> None:
@@ -107,8 +108,9 @@ class JobStore:
             }
         )
 
-    def results(self, job_id: str, cursor: str | None, page_size_text: str | None) -> dict[str, Any]:
-        """`GET .../details/jobs/{id}/results`: a page and the cursor of the next one (none on the last)."""
+    def results(self, job_id: str, cursor: str | None, page_size_text: str | None) -> bytes:
+        """`GET .../details/jobs/{id}/results`: a page and the cursor of the next one (none on the
+        last), as the JSON bytes of the answer."""
         page_size = _results_page_size(page_size_text)
         with self._lock:
             job = self._job(job_id)
@@ -119,14 +121,13 @@ class JobStore:
             if job.polls < 2:
                 raise ApiError(400, f"Job {job_id} is not FULFILLED yet; poll its status first")
         offset = _decode_cursor(cursor)
-        page = job.conversations[offset : offset + page_size]
         next_offset = offset + page_size
-        return without_empty(
+        return page_json(
+            job.conversations.conversations_json(offset, next_offset, job.submitted_ms),
             {
-                "conversations": [render_conversation(plan, job.submitted_ms) for plan in page],
                 "cursor": _encode_cursor(next_offset) if next_offset < len(job.conversations) else None,
                 "dataAvailabilityDate": iso_ms(self.availability_ms()),
-            }
+            },
         )
 
     def delete(self, job_id: str) -> None:

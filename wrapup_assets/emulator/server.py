@@ -19,6 +19,7 @@ from wrapup_assets.emulator.access import AccessControl, OAuthError
 from wrapup_assets.emulator.aggregates import aggregates_query
 from wrapup_assets.emulator.catalog import wrapup_code_listing
 from wrapup_assets.emulator.config import EmulatorConfig
+from wrapup_assets.emulator.conversation_json import json_bytes
 from wrapup_assets.emulator.conversation_source import ConversationSource
 from wrapup_assets.emulator.details_query import details_query
 from wrapup_assets.emulator.errors import ApiError, error_body, rate_limit_error
@@ -27,6 +28,7 @@ from wrapup_assets.emulator.instants import HOUR_MS, to_ms
 from wrapup_assets.emulator.jobs import JobStore
 from wrapup_assets.emulator.oracle import expected_rows
 from wrapup_assets.emulator.rendering import render_conversation, with_unknown_and_missing_fields
+from wrapup_assets.emulator.selection import Selector
 
 DETAILS = "/api/v2/analytics/conversations/details"
 NOT_JSON_BODY = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -60,6 +62,8 @@ class _Request:
 
 @dataclass(frozen=True)
 class _Response:
+    """`payload` is encoded as JSON, unless it is bytes: the JSON already (the details pages)."""
+
     status: int
     payload: Any = None
     headers: tuple[tuple[str, str], ...] = ()
@@ -79,13 +83,15 @@ def _query_details(emulator: GenesysEmulator, request: _Request) -> _Response:
     kind = request.fault.kind if request.fault else None
     page_shift = emulator._page_shift(str(body.get("interval")), grow=kind == "page_shift")
     page = details_query(
-        emulator._source,
+        emulator._selector,
         body,
         result_cap=emulator.config.pagination_result_cap,
         page_shift=page_shift,
         total_hits_drift=request.fault.delta if kind == "total_hits_drift" else 0,
     )
-    return _Response(200, with_unknown_and_missing_fields(page) if kind == "malformed_conversation" else page)
+    return _Response(
+        200, with_unknown_and_missing_fields(json.loads(page)) if kind == "malformed_conversation" else page
+    )
 
 
 def _submit_job(emulator: GenesysEmulator, request: _Request) -> _Response:
@@ -160,7 +166,8 @@ class GenesysEmulator:
         self._page_shifts_lock = threading.Lock()
         self._source = ConversationSource(config)
         self._access = AccessControl(config)
-        self._jobs = JobStore(self._source)
+        self._selector = Selector(self._source)
+        self._jobs = JobStore(self._selector)
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -368,7 +375,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._send_error(error)
             return
-        body = b"" if response.payload is None else _encode(response.payload)
+        if response.payload is None:
+            body = b""
+        elif isinstance(response.payload, bytes):
+            body = response.payload
+        else:
+            body = json_bytes(response.payload)
         self._send(
             response.status,
             body,
@@ -384,9 +396,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             token = self._emulator._access.issue_token(self.headers.get("Authorization"), form)
         except OAuthError as error:
-            self._send(error.status, _encode({"error": error.error, "description": error.description}))
+            self._send(error.status, json_bytes({"error": error.error, "description": error.description}))
             return
-        self._send(200, _encode(token), truncate=truncate)
+        self._send(200, json_bytes(token), truncate=truncate)
 
     def _dispatch(self, path: str, query: str, raw_body: bytes, fault: Fault | None) -> _Response:
         route = next(
@@ -413,7 +425,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         headers = [("ININ-Correlation-Id", body["contextId"])]
         if error.retry_after is not None:
             headers.append(("Retry-After", str(error.retry_after)))
-        self._send(error.status, _encode(body), headers=tuple(headers))
+        self._send(error.status, json_bytes(body), headers=tuple(headers))
 
     def _send(
         self,
@@ -436,10 +448,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             self.wfile.write(body)
-
-
-def _encode(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":")).encode()
 
 
 def serve(

@@ -24,6 +24,7 @@ from wrapup_assets.genesys.client import (
 )
 from wrapup_assets.partitions import day_hour_keys, hour_start
 from wrapup_assets_tests.backfill.request_log import endpoint_counts
+from wrapup_assets_tests.contract.planting import read_records
 from wrapup_assets_tests.runs import emulator_resources
 from wrapup_assets_tests.test_pipeline import sorted_rows
 
@@ -49,8 +50,9 @@ def materialize_range(resources, instance, use_details_jobs: bool = True, raise_
     )
 
 
-def materialize_records(key: str, resources, instance) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
+def rebuilt_records(key: str, resources, instance) -> pa.Table:
+    """The hour's records as `wrapup_records` publishes them, rebuilt from its raw partition."""
+    dg.materialize(
         ALL_ASSETS,
         selection=[wrapup_records],
         partition_key=key,
@@ -58,6 +60,7 @@ def materialize_records(key: str, resources, instance) -> dg.ExecuteInProcessRes
         instance=instance,
         run_config=QUIET,
     )
+    return read_records(Path(resources["io_manager"].lake_url), key)
 
 
 def stored_conversation_ids(lake_dir: Path, key: str) -> list[str]:
@@ -109,7 +112,7 @@ def test_a_day_in_one_run_goes_through_one_details_job_and_every_hour_builds_the
             c["conversationId"] for c in emulator.conversations_for_hour(hour_start(key)) if "conversationEnd" in c
         ], key
     for key in (HOURS[0], HOURS[9], HOURS[-1]):  # and the records asset reads them as it reads query pages
-        records = materialize_records(key, resources, instance).output_for_node("wrapup_records", "wrapup_records")
+        records = rebuilt_records(key, resources, instance)
         assert sorted_rows(records.to_pylist()) == sorted_rows(emulator.expected_records(hour_start(key))), key
 
 
@@ -165,7 +168,7 @@ def test_hours_newer_than_the_availability_date_come_from_the_query_in_the_same_
     assert counts[("POST", DETAILS_JOBS_PATH, 202)] == 1
     assert counts[("POST", DETAILS_QUERY_PATH, 200)] >= 14  # 10:00 .. 23:00, a page or more each
     for key in (HOURS[9], HOURS[10]):  # the last hour of the job, the first of the query
-        records = materialize_records(key, resources, instance).output_for_node("wrapup_records", "wrapup_records")
+        records = rebuilt_records(key, resources, instance)
         assert sorted_rows(records.to_pylist()) == sorted_rows(emulator.expected_records(hour_start(key))), key
 
 
