@@ -209,13 +209,7 @@ def test_selecting_only_wrapup_records_rebuilds_the_records_and_leaves_the_quara
     quarantine_file = copied_lake / "wrapup_records_quarantine" / HOUR_DIR / "part-00000.parquet"
     before = quarantine_file.read_bytes()
 
-    result = dg.materialize(
-        ALL_ASSETS,
-        selection=[dg.AssetKey("wrapup_records")],
-        partition_key=HOUR,
-        resources=exported_day.resources(copied_lake),
-        instance=instance,
-    )
+    result = rebuild_hour_records(exported_day, copied_lake, instance)
 
     assert result.success
     assert [m.asset_key.to_user_string() for m in result.get_asset_materialization_events()] == ["wrapup_records"]
@@ -236,14 +230,7 @@ def test_records_rebuilt_by_page_workers_are_the_same_rows(
     records_file = copied_lake / "wrapup_records" / HOUR_DIR / "part-00000.parquet"
     before = pq.read_table(records_file)
 
-    result = dg.materialize(
-        ALL_ASSETS,
-        selection=[dg.AssetKey("wrapup_records")],
-        partition_key=HOUR,
-        resources=exported_day.resources(copied_lake),
-        instance=instance,
-        run_config={"ops": {"wrapup_records": {"config": {"page_workers": 2}}}},
-    )
+    result = rebuild_hour_records(exported_day, copied_lake, instance, page_workers=2)
 
     assert result.success
     assert pq.read_table(records_file).equals(before)
@@ -253,15 +240,23 @@ def test_records_rebuilt_by_page_workers_are_the_same_rows(
 def test_page_workers_below_one_are_refused_naming_the_setting(
     exported_day: ExportedDay, copied_lake: Path, instance: dg.DagsterInstance
 ):
-    result = dg.materialize(
-        ALL_ASSETS,
-        selection=[dg.AssetKey("wrapup_records")],
-        partition_key=HOUR,
-        resources=exported_day.resources(copied_lake),
-        instance=instance,
-        run_config={"ops": {"wrapup_records": {"config": {"page_workers": 0}}}},
-        raise_on_error=False,
-    )
+    result = rebuild_hour_records(exported_day, copied_lake, instance, page_workers=0)
 
     assert not result.success
     assert "page_workers" in str(result.failure_data_for_node("wrapup_records").error)
+
+
+def rebuild_hour_records(
+    exported_day: ExportedDay, lake: Path, instance: dg.DagsterInstance, **records_config: object
+) -> dg.ExecuteInProcessResult:
+    """`wrapup_records` alone for HOUR (`dagster asset materialize --select wrapup_records`), from
+    the raw partition already in `lake`, with `records_config` as its run config."""
+    return dg.materialize(
+        ALL_ASSETS,
+        selection=[dg.AssetKey("wrapup_records")],
+        partition_key=HOUR,
+        resources=exported_day.resources(lake),
+        instance=instance,
+        run_config={"ops": {"wrapup_records": {"config": records_config}}},
+        raise_on_error=False,
+    )
