@@ -6,8 +6,8 @@ instead of silently picking one copy; an hour whose types drifted is named with 
 checks run over the whole day before anything is written (the IO manager publishes what it
 writes), in a first pass that keeps only key hashes and counts; the rows are then streamed hour
 after hour into the IO manager's rolling Parquet writer, sorted by `interaction_timestamp` so
-engines prune row groups on time ranges. Memory is bounded by a row group plus the day's key
-hashes, not by the day (records/compaction.py, bench/compaction.py).
+engines prune row groups on time ranges. Memory is bounded by a few batches plus the day's key
+hashes (8 bytes a row), not by the day (records/compaction.py, bench/compaction.py).
 """
 
 from datetime import timedelta

@@ -1,18 +1,22 @@
 """The two-pass daily compaction on small synthetic days published through the lake's own writer
-(the benchmark's fixture): order kept or restored, duplicates named, nothing read twice in memory."""
+(the benchmark's fixture): order kept or restored, duplicates named, failing rows named by hour
+whatever hours the row rules judge together, one dictionary per column in each daily row group."""
 
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import write_parquet_parts
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.publish import stage_partition
-from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, PublishedHour, scan_day
+from wrapup_assets.records import compaction
+from wrapup_assets.records.compaction import ROW_RULE_ROWS, SORT_ORDER, DayRecords, PublishedHour, scan_day
+from wrapup_assets.records.schema import DICTIONARY_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from compaction_fixture import RECORDS_DATASET, synthetic_hour  # noqa: E402
@@ -68,3 +72,63 @@ def test_a_key_repeated_in_a_later_hour_is_named_and_overlapping_hours_are_sorte
         "first_duplicates": f"{stray['interaction_id'][0]}/{stray['session_id'][0]}",
     }
     assert not scan.hours_in_order
+
+
+def with_handle_ms(table: pa.Table, row: int, value: int) -> pa.Table:
+    handle_ms = table["handle_ms"].to_pylist()
+    handle_ms[row] = value
+    index = table.schema.get_field_index("handle_ms")
+    return table.set_column(index, table.schema.field(index), pa.array(handle_ms, pa.int64()))
+
+
+@pytest.mark.parametrize("rule_rows", [ROW_RULE_ROWS, 120])  # the whole day in one call; ~2 hours per call
+def test_row_rules_judged_over_several_hours_name_each_failing_hour(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule_rows: int
+):
+    monkeypatch.setattr(compaction, "ROW_RULE_ROWS", rule_rows)
+    tables = day_tables()
+    tables[7] = with_handle_ms(tables[7], 3, -1)
+    tables[15] = with_handle_ms(tables[15], 40, -5)
+    location = LakeLocation.from_url(str(tmp_path))
+
+    scan = scan_day(location, publish_day(tmp_path, tables), DAY_START, DAY_END)
+
+    failing_checks = (
+        "2024-05-01-07:00: handle_ms/greater_than_or_equal_to(0): 1; "
+        "2024-05-01-15:00: handle_ms/greater_than_or_equal_to(0): 1"
+    )
+    assert scan.schema_outcome.description == f"2 of 1200 rows break the record contract: {failing_checks}"
+    assert scan.schema_outcome.metadata == {
+        "failures": 2,
+        "failing_rows": 2,
+        "failing_checks": failing_checks,
+        "first_failing_interaction_ids": f"{tables[7]['interaction_id'][3]}, {tables[15]['interaction_id'][40]}",
+        "failing_partitions": "2024-05-01-07:00, 2024-05-01-15:00",
+    }
+    assert scan.key_outcome.passed
+
+
+def test_the_rows_of_each_daily_row_group_share_one_dictionary_per_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Each hour's file has its own dictionaries; a row group mixing two would be written plain."""
+    monkeypatch.setattr(compaction, "MAX_ROW_GROUP_ROWS", 500)  # row groups of 500 rows span 10 hours of 50
+    location = LakeLocation.from_url(str(tmp_path))
+    scan = scan_day(location, publish_day(tmp_path, day_tables()), DAY_START, DAY_END)
+
+    batches = list(DayRecords(location, scan).reader())
+
+    row_groups: dict[int, list[pa.RecordBatch]] = {}
+    offset = 0
+    for batch in batches:
+        assert offset // 500 == (offset + batch.num_rows - 1) // 500  # no batch crosses a row group boundary
+        row_groups.setdefault(offset // 500, []).append(batch)
+        offset += batch.num_rows
+    assert offset == 1200 and sorted(row_groups) == [0, 1, 2]
+    for group in row_groups.values():
+        for column in DICTIONARY_COLUMNS:
+            dictionaries = [batch.column(column).dictionary for batch in group]
+            assert all(dictionary.equals(dictionaries[0]) for dictionary in dictionaries)
+    assert pa.Table.from_batches(batches).to_pylist() == (
+        pa.concat_tables(day_tables()).sort_by(SORT_ORDER).to_pylist()
+    )
