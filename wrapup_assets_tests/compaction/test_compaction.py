@@ -14,9 +14,9 @@ from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import write_parquet_parts
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.publish import stage_partition
-from wrapup_assets.records import compaction
-from wrapup_assets.records.compaction import ROW_RULE_ROWS, SORT_ORDER, DayRecords, PublishedHour, scan_day
-from wrapup_assets.records.schema import DICTIONARY_COLUMNS
+from wrapup_assets.records import batch_checks
+from wrapup_assets.records.batch_checks import ROW_RULE_ROWS
+from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, PublishedHour, scan_day
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from compaction_fixture import RECORDS_DATASET, synthetic_hour  # noqa: E402
@@ -85,7 +85,7 @@ def with_handle_ms(table: pa.Table, row: int, value: int) -> pa.Table:
 def test_row_rules_judged_over_several_hours_name_each_failing_hour(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule_rows: int
 ):
-    monkeypatch.setattr(compaction, "ROW_RULE_ROWS", rule_rows)
+    monkeypatch.setattr(batch_checks, "ROW_RULE_ROWS", rule_rows)
     tables = day_tables()
     tables[7] = with_handle_ms(tables[7], 3, -1)
     tables[15] = with_handle_ms(tables[15], 40, -5)
@@ -106,29 +106,3 @@ def test_row_rules_judged_over_several_hours_name_each_failing_hour(
         "failing_partitions": "2024-05-01-07:00, 2024-05-01-15:00",
     }
     assert scan.key_outcome.passed
-
-
-def test_the_rows_of_each_daily_row_group_share_one_dictionary_per_column(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """Each hour's file has its own dictionaries; a row group mixing two would be written plain."""
-    monkeypatch.setattr(compaction, "MAX_ROW_GROUP_ROWS", 500)  # row groups of 500 rows span 10 hours of 50
-    location = LakeLocation.from_url(str(tmp_path))
-    scan = scan_day(location, publish_day(tmp_path, day_tables()), DAY_START, DAY_END)
-
-    batches = list(DayRecords(location, scan).reader())
-
-    row_groups: dict[int, list[pa.RecordBatch]] = {}
-    offset = 0
-    for batch in batches:
-        assert offset // 500 == (offset + batch.num_rows - 1) // 500  # no batch crosses a row group boundary
-        row_groups.setdefault(offset // 500, []).append(batch)
-        offset += batch.num_rows
-    assert offset == 1200 and sorted(row_groups) == [0, 1, 2]
-    for group in row_groups.values():
-        for column in DICTIONARY_COLUMNS:
-            dictionaries = [batch.column(column).dictionary for batch in group]
-            assert all(dictionary.equals(dictionaries[0]) for dictionary in dictionaries)
-    assert pa.Table.from_batches(batches).to_pylist() == (
-        pa.concat_tables(day_tables()).sort_by(SORT_ORDER).to_pylist()
-    )

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from wrapup_assets.lake import parquet_files
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import parquet_write_options, read_parquet_partition, write_parquet_parts
@@ -115,3 +116,30 @@ def test_a_batch_with_another_schema_is_refused_naming_the_column(location: Lake
         "wrapup_daily partition 2024-05-01: a batch does not match the schema being written: "
         "handle_ms is int32 (nullable=True), expected int64 (nullable=True)"
     )
+
+
+def test_each_row_group_shares_one_dictionary_per_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamed batches each bring their own dictionaries; a row group mixing two would make the
+    Parquet writer give up dictionary encoding for the rest of the column chunk."""
+    monkeypatch.setattr(parquet_files, "MAX_ROW_GROUP_ROWS", 500)
+    table = records_table(1_200)
+    batches = [
+        pa.RecordBatch.from_arrays(
+            [
+                column.dictionary_decode().dictionary_encode() if pa.types.is_dictionary(column.type) else column
+                for column in batch.columns
+            ],
+            schema=RECORDS_SCHEMA,
+        )
+        for batch in table.to_batches(max_chunksize=50)
+    ]
+    assert not batches[0]["media_type"].dictionary.equals(batches[1]["media_type"].dictionary)
+
+    row_groups = list(parquet_files._row_groups(batches, RECORDS_SCHEMA, "test"))
+
+    assert [group.num_rows for group in row_groups] == [500, 500, 200]
+    for group in row_groups:
+        for column in ("queue_id", "media_type"):
+            dictionaries = [chunk.dictionary for chunk in group[column].chunks]
+            assert all(dictionary.equals(dictionaries[0]) for dictionary in dictionaries)
+    assert pa.concat_tables(row_groups).to_pylist() == table.to_pylist()

@@ -31,10 +31,10 @@ def records(*rows: tuple[str, str, int]) -> pa.Table:
     return pa.table(columns, schema=RECORD_SCHEMA)
 
 
-def checked(*batches: pa.Table) -> BatchChecks:
+def checked(*batches: pa.Table, sources: tuple[str, ...] = ()) -> BatchChecks:
     checks = BatchChecks(HOUR, HOUR_END)
-    for batch in batches:
-        checks.add(batch, "2024-05-01-14:00")
+    for index, batch in enumerate(batches):
+        checks.add(batch, sources[index] if sources else "2024-05-01-14:00")
     return checks
 
 
@@ -64,11 +64,40 @@ def test_failing_rows_in_two_batches_add_up_and_name_the_source():
     outcome = checks.schema_outcome()
     assert not outcome.passed
     assert outcome.description == (
-        "2 of 3 rows break the record contract: 2024-05-01-14:00: handle_ms/greater_than_or_equal_to(0): 1; "
-        "2024-05-01-14:00: handle_ms/greater_than_or_equal_to(0): 1"
+        "2 of 3 rows break the record contract: 2024-05-01-14:00: handle_ms/greater_than_or_equal_to(0): 2"
     )
     assert outcome.metadata["first_failing_interaction_ids"] == "c1, c3"
     assert outcome.metadata["failing_partitions"] == "2024-05-01-14:00"
+
+
+def test_rows_judged_together_still_name_each_failing_source():
+    checks = checked(
+        records(("c1", "s1", -1)),
+        records(("c2", "s2", 5)),
+        records(("c3", "s3", -2)),
+        sources=("2024-05-01-10:00", "2024-05-01-11:00", "2024-05-01-12:00"),
+    )
+
+    outcome = checks.schema_outcome()
+    assert outcome.description == (
+        "2 of 3 rows break the record contract: 2024-05-01-10:00: handle_ms/greater_than_or_equal_to(0): 1; "
+        "2024-05-01-12:00: handle_ms/greater_than_or_equal_to(0): 1"
+    )
+    assert outcome.metadata["failing_partitions"] == "2024-05-01-10:00, 2024-05-01-12:00"
+
+
+def test_rows_are_judged_once_a_group_is_full(monkeypatch):
+    monkeypatch.setattr(batch_checks, "ROW_RULE_ROWS", 2)
+    judged = []
+    real_rules = BatchChecks._rules
+    monkeypatch.setattr(
+        BatchChecks, "_rules", lambda self, tables: judged.append(len(tables)) or real_rules(self, tables)
+    )
+
+    checks = checked(records(("c1", "s1", 1)), records(("c2", "s2", 2)), records(("c3", "s3", 3)))
+    assert judged == [2]
+    assert checks.schema_outcome().passed
+    assert judged == [2, 1]
 
 
 def test_a_key_repeated_in_another_batch_is_named():
