@@ -14,7 +14,7 @@ conversation is quarantined (with its JSON and the reason) while the rest of its
 The first page is also compared with the fields Genesys documents, to count unknown fields.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -597,27 +597,6 @@ def _page_chunks(pages: Iterator[bytes], first_page_number: int) -> Iterator[tup
     while chunk := list(islice(pages, PAGES_PER_CHUNK)):
         yield page_number, chunk
         page_number += len(chunk)
-
-
-def hour_record_batches(
-    open_pages: Callable[[], Iterable[bytes]],
-    window_start: datetime,
-    window_end: datetime,
-    code_labels: Mapping[str, str],
-) -> tuple[list[pa.RecordBatch], RecordsBuilder]:
-    """The window's sorted record batches and the builder that made them (stats, quarantine).
-
-    Streams the pages in start order; pages that turn out not to be (a tool that wrote them in
-    another order) are read again through `open_pages` and sorted as a whole hour instead.
-    """
-    builder = RecordsBuilder(window_start, window_end, code_labels)
-    try:
-        return list(builder.sorted_batches(open_pages())), builder
-    except PagesOutOfOrderError:
-        builder = RecordsBuilder(window_start, window_end, code_labels)
-        for page_json in open_pages():
-            builder.add_page(page_json)
-        return builder.finish().to_batches(), builder
 
 
 def flatten_pages(

@@ -1,5 +1,6 @@
 """The streamed records path gives exactly the rows of the whole-hour build, in the same order,
-while handing them out in bounded batches; pages out of start order fall back to the whole hour."""
+while handing them out in bounded batches; pages out of start order stop the stream (the spool
+then rebuilds the whole hour: test_hour_spool.py)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ from wrapup_assets.emulator.instants import DAY_MS, to_ms
 from wrapup_assets.emulator.organization import organization_for_seed
 from wrapup_assets.emulator.rendering import render_conversation
 from wrapup_assets.records import flatten
-from wrapup_assets.records.flatten import PagesOutOfOrderError, RecordsBuilder, hour_record_batches
+from wrapup_assets.records.flatten import PagesOutOfOrderError, RecordsBuilder
 from wrapup_assets.records.schema import RECORD_SCHEMA
 
 HOUR = datetime(2024, 5, 1, 14, tzinfo=UTC)
@@ -99,14 +100,3 @@ def test_pages_out_of_start_order_stop_the_stream(conversations, labels):
 
     with pytest.raises(PagesOutOfOrderError, match="not in conversationStart order"):
         list(RecordsBuilder(HOUR, HOUR_END, labels).sorted_batches(pages))
-
-
-def test_hour_record_batches_rebuilds_pages_out_of_order_as_a_whole_hour(conversations, labels):
-    in_order = pages_of(conversations)
-    expected, _ = whole_hour(in_order, labels)
-    shuffled = in_order[1::2] + in_order[0::2]
-
-    batches, builder = hour_record_batches(lambda: iter(shuffled), HOUR, HOUR_END, labels)
-
-    assert values(batches).equals(values(expected))
-    assert builder.stats.pages == len(shuffled)
