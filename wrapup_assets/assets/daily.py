@@ -21,7 +21,7 @@ from wrapup_assets.checks import KEY_CHECK, SCHEMA_CHECK, check_results, raise_i
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.partitions import daily_partitions, utc_window
-from wrapup_assets.records.compaction import DayRecords, DayScan, PublishedHour, scan_day
+from wrapup_assets.records.compaction import DayRecords, PublishedHour, scan_day
 from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION
 
 RECORDS_DATASET = "wrapup_records"
@@ -63,15 +63,6 @@ def wrapup_daily(context: dg.AssetExecutionContext, io_manager: dg.ResourceParam
         DayRecords(location, scan).reader(),
         metadata={
             "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(scan.code_counts)),
-            **_time_range(scan),
+            **scan.time_range,
         },
     )
-
-
-def _time_range(scan: DayScan) -> dict[str, str]:
-    if scan.first_interaction is None or scan.last_interaction is None:
-        return {}
-    return {
-        "first_interaction": scan.first_interaction.isoformat(),
-        "last_interaction": scan.last_interaction.isoformat(),
-    }

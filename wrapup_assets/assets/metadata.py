@@ -2,7 +2,6 @@
 
 import dagster as dg
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from wrapup_assets.records.code_counts import CODE_COUNTS_SCHEMA
 
@@ -34,14 +33,3 @@ def top_wrap_up_codes_markdown(counts: pa.Table, limit: int = 10) -> str:
     for code, label, rows in zip(*(top[column].to_pylist() for column in CODE_COUNTS_SCHEMA.names), strict=True):
         lines.append(f"| {code or '_(none)_'} | {label or ''} | {rows} |")
     return "\n".join(lines)
-
-
-def time_range_metadata(table: pa.Table) -> dict[str, str]:
-    """First and last interaction timestamp of a records table, for a quick look at coverage."""
-    if table.num_rows == 0:
-        return {}
-    bounds = pc.min_max(table["interaction_timestamp"])
-    return {
-        "first_interaction": bounds["min"].as_py().isoformat(),
-        "last_interaction": bounds["max"].as_py().isoformat(),
-    }

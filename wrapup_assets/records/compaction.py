@@ -7,9 +7,9 @@ the metadata need: 8-byte hashes of the keys (confirmed exactly by re-reading th
 only the rows whose hashes collide, so a true duplicate is named by its key), the failing contract
 outcomes (the row rules judged over many rows of consecutive hours per call: `BatchChecks`),
 wrap-up code counts, and whether each hour is already in (interaction_timestamp, interaction_id,
-session_id) order. Pass two (`DayRecords`) streams the
-hours again in that order: hours cover disjoint time ranges, so the day's sorted order is the
-hours one after another, and only an hour written out of order is sorted (as a whole hour). A day
+session_id) order. Pass two (`DayRecords`) streams the hours again in that order: hours cover
+disjoint time ranges, so the day's sorted order is the hours one after another, and only an hour
+written out of order is sorted (as a whole hour). A day
 whose hours overlap (rows of one hour that belong after the next hour's first row) can only come
 from a faulty writer; it is sorted as a whole day, as the compaction did before it streamed.
 
@@ -80,8 +80,8 @@ class DayScan:
     hours_in_order: bool
     code_counts: pa.Table
     """Rows per (wrap_up_code_id, wrap_up_code_label) as strings, column `rows`."""
-    first_interaction: datetime | None
-    last_interaction: datetime | None
+    time_range: dict[str, str]
+    """First and last interaction_timestamp of the day, for the UI (empty without rows)."""
 
     @property
     def passed(self) -> bool:
@@ -211,8 +211,7 @@ class _DayScanner:
             rows=checks.rows,
             hours_in_order=self.hours_in_order,
             code_counts=checks.code_counts(),
-            first_interaction=checks.first_interaction,
-            last_interaction=checks.last_interaction,
+            time_range=checks.time_range_metadata(),
         )
 
 
