@@ -7,6 +7,7 @@ would be visible.
 """
 
 import multiprocessing
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -51,6 +52,18 @@ def pool_step_window(instance: dg.DagsterInstance, run_id: str) -> tuple[datetim
     return times[dg.DagsterEventType.STEP_START], times[dg.DagsterEventType.STEP_SUCCESS]
 
 
+def wait_for_pool_step_start(instance: dg.DagsterInstance, timeout_seconds: float = 120) -> None:
+    """Until a run's pool step has started, i.e. holds the pool's slot."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        for run in instance.get_runs():
+            records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
+            if any(record.event_log_entry.step_key == "raw_conversation_pages" for record in records):
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"no run started its raw_conversation_pages step within {timeout_seconds} s")
+
+
 def test_two_concurrent_runs_take_turns_on_the_genesys_api_pool(emulator: GenesysEmulator, tmp_path: Path):
     emulator.faults.inject(Fault.delay(QUERY_DELAY_SECONDS), path_contains="details/query", times=len(HOURS))
     overrides = {"concurrency": {"pools": {"default_limit": 1}}}
@@ -60,7 +73,14 @@ def test_two_concurrent_runs_take_turns_on_the_genesys_api_pool(emulator: Genesy
         instance.event_log_storage.set_concurrency_slots("genesys_api", 1)
         arguments = [(instance.get_ref(), hour, emulator.api_url, emulator.login_url, str(tmp_path)) for hour in HOURS]
         with multiprocessing.get_context("spawn").Pool(len(HOURS)) as processes:
-            assert processes.starmap(materialize_hour, arguments) == [True, True]
+            # The second run starts once the first holds the slot: on sqlite, two processes claiming
+            # the last free slot in the same millisecond can both get it (the claim is not atomic
+            # across processes; production instances use PostgreSQL, see deploy/), and that race,
+            # not the pool, is what a simultaneous start would test.
+            first = processes.apply_async(materialize_hour, arguments[0])
+            wait_for_pool_step_start(instance)
+            second = processes.apply_async(materialize_hour, arguments[1])
+            assert [first.get(timeout=240), second.get(timeout=240)] == [True, True]
 
         runs = instance.get_runs()
         assert len(runs) == 2 and all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
