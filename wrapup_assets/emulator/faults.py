@@ -30,6 +30,7 @@ class Fault:
     seconds: float = 0.0
     delta: int = 0
     job_state: str | None = None
+    gate: threading.Event | None = None
 
     @classmethod
     def status(cls, code: int, retry_after: int | None = None) -> Fault:
@@ -59,6 +60,14 @@ class Fault:
         if seconds < 0:
             raise ValueError(f"a delay cannot be negative, got {seconds}")
         return cls("delay", seconds=seconds)
+
+    @classmethod
+    def hold(cls, gate: threading.Event, timeout_seconds: float) -> Fault:
+        """Wait until `gate` is set (at most `timeout_seconds`), then answer normally: a test
+        decides when a request finishes instead of guessing how long another process needs."""
+        if timeout_seconds <= 0:
+            raise ValueError(f"a hold needs a positive timeout, got {timeout_seconds}")
+        return cls("hold", seconds=timeout_seconds, gate=gate)
 
     @classmethod
     def expire_token(cls) -> Fault:

@@ -363,6 +363,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         if fault is not None and kind == "delay":
             time.sleep(fault.seconds)
+        if fault is not None and fault.gate is not None:
+            fault.gate.wait(fault.seconds)
         if kind == "expire_token":
             self._emulator.expire_tokens()
         if kind == "revoke_token":

@@ -2,11 +2,12 @@
 limit of 1 never call Genesys at the same time.
 
 Processes, not threads: several `dg.materialize` calls in threads of one process deadlock on
-Dagster's logging lock. Each details query is slowed by the emulator so that overlapping steps
-would be visible.
+Dagster's logging lock. The emulator holds the first run's details query until the second run has
+recorded that it waits for the pool, so the outcome does not depend on how fast a process starts.
 """
 
 import multiprocessing
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets_tests.conftest import TEST_CONFIG
 
 HOURS = ["2024-05-01-09:00", "2024-05-01-10:00"]
-QUERY_DELAY_SECONDS = 1.5
+HOLD_TIMEOUT_SECONDS = 120
 
 
 def materialize_hour(instance_ref: InstanceRef, hour: str, api_url: str, login_url: str, lake: str) -> bool:
@@ -52,20 +53,37 @@ def pool_step_window(instance: dg.DagsterInstance, run_id: str) -> tuple[datetim
     return times[dg.DagsterEventType.STEP_START], times[dg.DagsterEventType.STEP_SUCCESS]
 
 
-def wait_for_pool_step_start(instance: dg.DagsterInstance, timeout_seconds: float = 120) -> None:
-    """Until a run's pool step has started, i.e. holds the pool's slot."""
+def pool_waits(instance: dg.DagsterInstance) -> list[str]:
+    """The messages of every run that waited for the `genesys_api` pool."""
+    return [
+        record.event_log_entry.user_message
+        for run in instance.get_runs()
+        for record in instance.get_records_for_run(run.run_id).records
+        if "blocked by limit for pool genesys_api" in (record.event_log_entry.user_message or "")
+    ]
+
+
+def pool_step_started(instance: dg.DagsterInstance) -> bool:
+    """Whether a run's pool step has started, i.e. holds the pool's slot."""
+    return any(
+        record.event_log_entry.step_key == "raw_conversation_pages"
+        for run in instance.get_runs()
+        for record in instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
+    )
+
+
+def wait_until(condition, what: str, timeout_seconds: float = HOLD_TIMEOUT_SECONDS) -> None:
+    """Poll `condition` until it holds; TimeoutError naming `what` otherwise."""
     deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        for run in instance.get_runs():
-            records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
-            if any(record.event_log_entry.step_key == "raw_conversation_pages" for record in records):
-                return
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} within {timeout_seconds} s")
         time.sleep(0.05)
-    raise TimeoutError(f"no run started its raw_conversation_pages step within {timeout_seconds} s")
 
 
 def test_two_concurrent_runs_take_turns_on_the_genesys_api_pool(emulator: GenesysEmulator, tmp_path: Path):
-    emulator.faults.inject(Fault.delay(QUERY_DELAY_SECONDS), path_contains="details/query", times=len(HOURS))
+    first_query_released = threading.Event()
+    emulator.faults.inject(Fault.hold(first_query_released, HOLD_TIMEOUT_SECONDS), path_contains="details/query")
     overrides = {"concurrency": {"pools": {"default_limit": 1}}}
     with dg.instance_for_test(overrides=overrides) as instance:
         # Create the pool's slots before the race: two processes claiming a pool that does not
@@ -78,19 +96,16 @@ def test_two_concurrent_runs_take_turns_on_the_genesys_api_pool(emulator: Genesy
             # across processes; production instances use PostgreSQL, see deploy/), and that race,
             # not the pool, is what a simultaneous start would test.
             first = processes.apply_async(materialize_hour, arguments[0])
-            wait_for_pool_step_start(instance)
+            wait_until(lambda: pool_step_started(instance), "no run started its raw_conversation_pages step")
             second = processes.apply_async(materialize_hour, arguments[1])
+            try:
+                wait_until(lambda: pool_waits(instance), "the second run never waited for the pool")
+            finally:
+                first_query_released.set()
             assert [first.get(timeout=240), second.get(timeout=240)] == [True, True]
 
         runs = instance.get_runs()
         assert len(runs) == 2 and all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
         first, second = sorted(pool_step_window(instance, run.run_id) for run in runs)
         assert first[1] <= second[0], f"pool steps overlapped: {first} and {second}"
-        assert (second[1] - first[0]).total_seconds() >= 2 * QUERY_DELAY_SECONDS
-        blocked = [
-            record.event_log_entry.user_message
-            for run in runs
-            for record in instance.get_records_for_run(run.run_id).records
-            if "blocked by limit for pool genesys_api" in (record.event_log_entry.user_message or "")
-        ]
-        assert blocked, "the second run never waited for the pool"
+        assert pool_waits(instance), "the second run never waited for the pool"
