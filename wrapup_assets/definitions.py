@@ -10,6 +10,7 @@ import gc
 import dagster as dg
 
 from wrapup_assets.assets import ALL_ASSETS
+from wrapup_assets.automation.directory import build_directory_schedule, summary_sensor
 from wrapup_assets.automation.schedules import (
     build_freshness_schedule,
     build_hourly_ingest_schedule,
@@ -33,8 +34,9 @@ defs = dg.Definitions(
         build_hourly_ingest_schedule(automation_settings),
         build_restatement_schedule(automation_settings),
         build_freshness_schedule(automation_settings),
+        build_directory_schedule(automation_settings),
     ],
-    sensors=[build_catch_up_sensor(automation_settings), daily_compaction_sensor],
+    sensors=[build_catch_up_sensor(automation_settings), daily_compaction_sensor, summary_sensor],
     resources={
         "genesys": genesys,
         "io_manager": lake_io_manager_from_environment(),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 LABEL = pa.dictionary(pa.int32(), pa.string())
@@ -35,6 +36,10 @@ VALIDITY_COLUMNS = ("valid_from", "valid_to", "is_current")
 CREATED_AT = "created_at"
 MODIFIED_AT = "modified_at"
 DELETED = "deleted"
+
+
+class EmptySnapshotError(ValueError):
+    """A snapshot lists nothing while the history has current entities that it would delete."""
 
 
 class MissingPolicy(enum.Enum):
@@ -111,6 +116,13 @@ def merge_history(
     """
     if previous is not None and not is_history(spec, previous.schema):
         raise ValueError(f"the stored history has columns {previous.schema.names}, expected {spec.schema.names}")
+    if spec.missing is MissingPolicy.DELETE and snapshot.num_rows == 0 and previous is not None:
+        live = current_versions(previous).filter(pc.not_equal(current_versions(previous)["state"], DELETED))
+        if live.num_rows:
+            raise EmptySnapshotError(
+                f"the snapshot lists no {spec.key.removesuffix('_id')} while the history has {live.num_rows} current "
+                "ones: refusing to mark them all deleted (check the OAuth client's permissions and divisions)"
+            )
     history: dict[str, list[dict]] = {}
     for version in previous.select(spec.schema.names).to_pylist() if previous is not None else []:
         history.setdefault(version[spec.key], []).append(version)
