@@ -1,8 +1,8 @@
 """`wrapup_summary_daily`: the wrap-up mart, a UTC day of `wrapup_daily` per code, queue, media type
 and direction, named as of the day (records/summary.py).
 
-The day's rows are read as the manifest lists them and streamed into DuckDB (never one table in
-memory); the histories are small and read whole. The blocking checks judge the computed rows before
+The day's files are read as the manifest lists them, by DuckDB within its memory limit (never one
+table in memory); the histories are small and read whole. The blocking checks judge the computed rows before
 anything is handed to the lake: on success the Output is yielded first (the IO manager publishes)
 and the results after it, so they attach to the new materialization; on failure the failed results
 are yielded and the step raises without an Output, so the previous version stays published.
@@ -11,7 +11,6 @@ are yielded and the step raises without an Output, so the previous version stays
 import warnings
 
 import dagster as dg
-import pyarrow.dataset as ds
 
 from wrapup_assets.assets.lake_reads import read_published_table
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema
@@ -93,12 +92,9 @@ def wrapup_summary_daily(context: dg.AssetExecutionContext, io_manager: dg.Resou
     location = io_manager.location()
     daily = LakePartition.from_time_window(DAILY_DATASET, day_start, day_end)
     manifest = read_manifest(location, daily)
-    day_rows = ds.dataset(
-        [location.join(daily.relative_dir, name) for name in manifest.file_names()],
-        filesystem=location.filesystem,
-        format="parquet",
-    )
-    summary = summarize_day(day_rows, _histories(location, context.partition_key), day_start)
+    day_files = [location.join(daily.relative_dir, name) for name in manifest.file_names()]
+    histories = _histories(location, context.partition_key)
+    summary = summarize_day(day_files, histories, day_start, location.filesystem)
     results = check_results(
         [
             (KEY_CHECK, check_keys_unique(summary)),

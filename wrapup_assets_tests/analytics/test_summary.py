@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
@@ -149,7 +149,7 @@ def test_duckdb_quantile_disc_is_the_nearest_rank():
         assert (p50, p90) == (nearest_rank(values, 0.5), nearest_rank(values, 0.9))
 
 
-def test_null_codes_and_queues_are_groups_of_their_own_and_unnamed():
+def test_null_codes_and_queues_are_groups_of_their_own_and_unnamed(tmp_path):
     rows = pa.table(
         {
             "interaction_id": ["c1", "c1", "c2", "c3", "c4"],
@@ -165,7 +165,13 @@ def test_null_codes_and_queues_are_groups_of_their_own_and_unnamed():
         CODE_HISTORY_SCHEMA.empty_table(), QUEUE_HISTORY.empty_history(), DIVISION_HISTORY.empty_history()
     )
 
-    summary = summarize_day(ds.dataset(rows), empty, DAY_START).to_pylist()
+    path = tmp_path / "day.parquet"
+    pq.write_table(rows, path)
+
+    local = summarize_day([str(path)], empty, DAY_START).to_pylist()
+    through_arrow = summarize_day([str(path)], empty, DAY_START, pafs.SubTreeFileSystem("/", pafs.LocalFileSystem()))
+    summary = local
+    assert through_arrow.to_pylist() == local
 
     assert [(r["wrap_up_code_id"], r["queue_id"], r["sessions"], r["conversations"]) for r in summary] == [
         (None, None, 2, 1),
