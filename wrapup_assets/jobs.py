@@ -13,7 +13,7 @@ from wrapup_assets.assets import (
     wrapup_records,
     wrapup_summary_daily,
 )
-from wrapup_assets.checks import newest_hour_fresh
+from wrapup_assets.assets.freshness import newest_hour_fresh
 from wrapup_assets.partitions import daily_partitions, hourly_partitions
 
 hourly_ingest_job = dg.define_asset_job(

@@ -12,9 +12,9 @@ import warnings
 
 import dagster as dg
 
+from wrapup_assets.assets.conditions import summary_condition
 from wrapup_assets.assets.lake_reads import read_published_table
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema
-from wrapup_assets.automation.conditions import summary_condition
 from wrapup_assets.checks import check_results, raise_if_failed
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.location import LakeLocation

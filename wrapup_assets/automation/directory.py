@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from wrapup_assets.automation.schedules import schedule_status
-from wrapup_assets.automation.settings import AutomationSettings
 from wrapup_assets.jobs import directory_job
 from wrapup_assets.partitions import DAY_KEY_FORMAT, daily_partitions
+from wrapup_assets.settings import AutomationSettings
 
 DIRECTORY_CRON = "20 0 * * *"
 """Twenty past midnight UTC: the day that just ended is snapshotted within the hour of its end."""
