@@ -28,9 +28,8 @@ def personal_values() -> set[str]:
 def test_users_hold_no_name_or_email_by_default_anywhere(summarized_day: SummarizedDay):
     lake_bytes = b"".join(path.read_bytes() for path in (summarized_day.lake / "genesys_users").iterdir())
     users = pq.read_table(summarized_day.lake / "genesys_users").to_pylist()
-    events = summarized_day.instance.get_event_records(
-        dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION, asset_key=dg.AssetKey("genesys_users"))
-    )
+    events = summarized_day.instance.fetch_materializations(dg.AssetKey("genesys_users"), limit=10).records
+    assert events
     stored_metadata = str([record.asset_materialization.metadata for record in events])
 
     assert {user["state"] for user in users} == {"active", "inactive", "deleted"}
