@@ -24,19 +24,19 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wrapup_assets.records.deduplication import rows_to_keep
 from wrapup_assets.records.details_model import (
-    AGENT_SESSIONS_DECODER,
+    CONVERSATION_DECODER,
+    DETAILS_PAGE_DECODER,
     Conversation,
-    ConversationIdentity,
-    DetailsPage,
-    Participant,
-    RawConversationsPage,
-    Session,
+    raw_conversations,
+    readable_conversation_id,
 )
 from wrapup_assets.records.known_fields import unknown_field_paths
 from wrapup_assets.records.page_workers import PageWorkers, available_workers
 from wrapup_assets.records.quarantine import QuarantinedConversation
-from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
+from wrapup_assets.records.schema import RECORD_SCHEMA, SORT_ORDER
+from wrapup_assets.records.session_rows import MalformedConversation, RowColumns
 
 BATCH_ROWS = 16_384
 """Rows per Arrow conversion and per streamed batch: big enough that per-call costs vanish, small
@@ -49,24 +49,6 @@ input never earns back (50,000 conversations with workers from page 100 on: 1.0 
 PAGES_PER_CHUNK = 20
 """Pages sent to a worker at once (~2,000 conversations, ~5 MB of JSON): large enough that pickling
 and pipes cost little per page, small enough that the workers stay busy and memory stays bounded."""
-_SORT_ORDER = [
-    ("interaction_timestamp", "ascending"),
-    ("interaction_id", "ascending"),
-    ("session_id", "ascending"),
-]
-
-
-class MalformedPageError(ValueError):
-    """A page as a whole cannot be read, so the hour cannot be exported faithfully."""
-
-    def __init__(self, page_number: int, problem: str) -> None:
-        super().__init__(f"details page {page_number} is malformed: {problem}")
-        self.page_number = page_number
-        self.problem = problem
-
-    def __reduce__(self) -> tuple:
-        # Raised in a worker process and re-raised in the parent: rebuild it from its two fields.
-        return (type(self), (self.page_number, self.problem))
 
 
 @dataclass
@@ -105,133 +87,6 @@ class PagesOutOfOrderError(Exception):
         )
 
 
-class _MalformedConversation(Exception):
-    """A conversation that cannot fill a non-null contract column; it is quarantined."""
-
-
-# Rows are appended column by column: RECORD_SCHEMA's columns in order (schema_version excluded: it
-# is constant), then the ordinal of the conversation read, which deduplication uses.
-_ROW_COLUMNS = [record_field for record_field in RECORD_SCHEMA if record_field.name != "schema_version"]
-
-
-class _RowColumns:
-    """Rows not converted to Arrow yet, one Python list per column.
-
-    Appending to column lists (through bound `append`s unpacked once per row) costs half of building
-    a tuple per row and transposing the tuples: lists of strings, datetimes and ints are invisible to
-    the garbage collector, while a batch of row tuples triggers its full passes.
-    """
-
-    __slots__ = ("columns", "appends", "ordinals")
-
-    def __init__(self) -> None:
-        self.columns: list[list] = [[] for _ in range(len(_ROW_COLUMNS) + 1)]
-        self.appends = tuple(column.append for column in self.columns)
-        self.ordinals: list[int] = self.columns[-1]
-        """The last column, the conversations' read ordinals: its length is the row count."""
-
-    def __len__(self) -> int:
-        return len(self.ordinals)
-
-    def truncate(self, length: int) -> None:
-        """Drop the rows from `length` on (those of a conversation found malformed half-way)."""
-        for column in self.columns:
-            del column[length:]
-
-    def to_batch(self) -> tuple[pa.RecordBatch, pa.Array]:
-        """The rows as a record batch, and their read ordinals."""
-        arrays = [
-            pa.array(values, record_field.type)
-            for record_field, values in zip(_ROW_COLUMNS, self.columns, strict=False)
-        ]
-        arrays.append(pa.repeat(pa.scalar(SCHEMA_VERSION, pa.int16()), len(self)))
-        return pa.RecordBatch.from_arrays(arrays, schema=RECORD_SCHEMA), pa.array(self.ordinals, pa.int64())
-
-
-def _append_session_row(
-    appends: tuple,
-    conversation: Conversation,
-    ordinal: int,
-    participant: Participant,
-    session: Session,
-    code_labels: Mapping[str, str],
-) -> bool:
-    """Append the row of one agent session, in one pass over its segments and metrics; False (and
-    nothing appended) when the agent never interacted in this session."""
-    last_interact = None
-    last_wrapup = None
-    wrap_up_code = None
-    for segment in session.segments:
-        segment_type = segment.segment_type
-        if segment_type == "interact":
-            last_interact = segment
-        elif segment_type == "wrapup":
-            last_wrapup = segment
-        if segment.wrap_up_code is not None:
-            wrap_up_code = segment.wrap_up_code
-    if last_interact is None:
-        return False
-    if session.session_id is None:
-        raise _MalformedConversation("agent session without sessionId")
-    if participant.participant_id is None:
-        raise _MalformedConversation(f"agent session {session.session_id} without participantId")
-    if session.media_type is None:
-        raise _MalformedConversation(f"agent session {session.session_id} without mediaType")
-    queue_id = last_interact.queue_id
-    wrap_up_end = None
-    if last_wrapup is not None:
-        wrap_up_end = last_wrapup.segment_end
-        if last_wrapup.queue_id is not None:
-            queue_id = last_wrapup.queue_id
-    # tHandle and tAcw can be emitted more than once per session (e.g. after a hold): sum them.
-    handle_ms = None
-    acw_ms = None
-    for metric in session.metrics:
-        if metric.value is None:
-            continue
-        if metric.name == "tHandle":
-            handle_ms = (handle_ms or 0) + metric.value
-        elif metric.name == "tAcw":
-            acw_ms = (acw_ms or 0) + metric.value
-    (
-        add_start,
-        add_conversation_id,
-        add_session_id,
-        add_participant_id,
-        add_agent_id,
-        add_queue_id,
-        add_media_type,
-        add_direction,
-        add_wrap_up_code,
-        add_wrap_up_label,
-        add_disposition,
-        add_wrap_up_end,
-        add_conversation_end,
-        add_handle_ms,
-        add_acw_ms,
-        add_division_id,
-        add_ordinal,
-    ) = appends
-    add_start(conversation.conversation_start)
-    add_conversation_id(conversation.conversation_id)
-    add_session_id(session.session_id)
-    add_participant_id(participant.participant_id)
-    add_agent_id(participant.user_id)
-    add_queue_id(queue_id)
-    add_media_type(session.media_type)
-    add_direction(session.direction)
-    add_wrap_up_code(wrap_up_code)
-    add_wrap_up_label(None if wrap_up_code is None else code_labels.get(wrap_up_code))
-    add_disposition(session.disposition_name)
-    add_wrap_up_end(wrap_up_end)
-    add_conversation_end(conversation.conversation_end)
-    add_handle_ms(None if handle_ms is None else int(handle_ms))
-    add_acw_ms(None if acw_ms is None else int(acw_ms))
-    add_division_id(conversation.division_ids[0] if conversation.division_ids else None)
-    add_ordinal(ordinal)
-    return True
-
-
 class RecordsBuilder:
     """Turns the pages of one partition window into its deduplicated records, sorted by start then key.
 
@@ -268,7 +123,7 @@ class RecordsBuilder:
             raise ValueError(f"workers must be at least 1 (1 flattens in this process), got {self.workers}")
         self.stats = FlattenStats()
         self.quarantine: list[QuarantinedConversation] = []
-        self._rows = _RowColumns()
+        self._rows = RowColumns()
         self._batches: list[pa.RecordBatch] = []
         self._conversation_ordinals: list[pa.Array] = []
         self._this_page_floor: datetime | None = None
@@ -288,7 +143,7 @@ class RecordsBuilder:
             self.stats.unknown_fields = unknown_field_paths(page_json)
         self._this_page_floor = None
         try:
-            conversations = _PAGE_DECODER.decode(page_json).conversations
+            conversations = DETAILS_PAGE_DECODER.decode(page_json).conversations
         except msgspec.DecodeError:
             # Something on the page does not fit: find out whether it is the page or some conversations.
             self._add_conversations_one_by_one(page_json, page_number)
@@ -378,13 +233,12 @@ class RecordsBuilder:
         raise AssertionError("a page whose earliest start precedes the streamed rows did not raise")
 
     def _add_conversations_one_by_one(self, page_json: bytes, page_number: int) -> None:
-        raw_conversations = _raw_conversations(page_json, page_number)
-        for position, raw_conversation in enumerate(raw_conversations, start=1):
+        for position, raw_conversation in enumerate(raw_conversations(page_json, page_number), start=1):
             try:
-                conversation = _CONVERSATION_DECODER.decode(raw_conversation)
+                conversation = CONVERSATION_DECODER.decode(raw_conversation)
             except msgspec.DecodeError as error:
                 self.stats.conversations_seen += 1
-                conversation_id = _readable_conversation_id(raw_conversation)
+                conversation_id = readable_conversation_id(raw_conversation)
                 self._quarantine(conversation_id, page_number, position, str(error), bytes(raw_conversation))
             else:
                 problem = self._add_conversation(conversation)
@@ -396,9 +250,9 @@ class RecordsBuilder:
     def _quarantine_decoded(self, page_json: bytes, page_number: int, malformed: list[tuple[int, str, str]]) -> None:
         """Quarantine conversations that decoded but break the contract, with their JSON as read;
         the page is decoded again only on this rare path."""
-        raw_conversations = _raw_conversations(page_json, page_number)
+        as_read = raw_conversations(page_json, page_number)
         for position, conversation_id, problem in malformed:
-            self._quarantine(conversation_id, page_number, position, problem, bytes(raw_conversations[position - 1]))
+            self._quarantine(conversation_id, page_number, position, problem, bytes(as_read[position - 1]))
 
     def _add_conversation(self, conversation: Conversation) -> str | None:
         """Add the conversation's rows; the reason it is malformed, or None."""
@@ -418,20 +272,9 @@ class RecordsBuilder:
             return None
         if end < start:
             return "conversationEnd is before conversationStart"
-        ordinal = stats.conversations_seen
-        code_labels = self.code_labels
-        rows = self._rows
-        appends = rows.appends
-        rows_before = len(rows.ordinals)
-        rows_added = False
         try:
-            for index, participant in enumerate(conversation.participants):
-                if participant.purpose == "agent":
-                    for session in _agent_sessions(participant, index):
-                        if _append_session_row(appends, conversation, ordinal, participant, session, code_labels):
-                            rows_added = True
-        except _MalformedConversation as malformed:
-            rows.truncate(rows_before)  # a conversation is kept whole or not at all
+            rows_added = self._rows.add_conversation(conversation, stats.conversations_seen, self.code_labels)
+        except MalformedConversation as malformed:
             return str(malformed)
         if not rows_added:
             stats.conversations_without_agent_session += 1
@@ -451,7 +294,7 @@ class RecordsBuilder:
             batch, ordinals = self._rows.to_batch()
             self._batches.append(batch)
             self._conversation_ordinals.append(ordinals)
-            self._rows = _RowColumns()
+            self._rows = RowColumns()
 
     def _take_rows(self, starting_before: datetime | None) -> pa.Table:
         """Remove the rows starting before the bound (all rows when None) and return them
@@ -470,11 +313,11 @@ class RecordsBuilder:
             self._conversation_ordinals = [ordinals.filter(later).combine_chunks()]
             table = table.filter(before)
             ordinals = ordinals.filter(before)
-        keep = _rows_to_keep(table, ordinals)
+        keep = rows_to_keep(table, ordinals)
         if keep is not None:
             self.stats.duplicate_rows_dropped += table.num_rows - len(keep)
             table = table.take(keep)
-        table = table.sort_by(_SORT_ORDER).combine_chunks()
+        table = table.sort_by(SORT_ORDER).combine_chunks()
         self.stats.rows += table.num_rows
         return table
 
@@ -485,65 +328,6 @@ class RecordsBuilder:
             raise RuntimeError("RecordsBuilder.finish called twice: a builder is used once")
         self._finished = True
         return self._take_rows(starting_before=None)
-
-
-def _agent_sessions(participant: Participant, index: int) -> list[Session]:
-    """An agent's sessions, decoded now (they are left undecoded on the page); a session that does
-    not decode makes its conversation malformed, named with its path in the conversation."""
-    try:
-        return AGENT_SESSIONS_DECODER.decode(participant.sessions)
-    except msgspec.DecodeError as error:
-        message = str(error).replace("`$", f"`$.participants[{index}].sessions", 1)
-        if "`$" not in str(error):
-            message = f"{error} - at `$.participants[{index}].sessions`"
-        raise _MalformedConversation(message) from None
-
-
-def _raw_conversations(page_json: bytes, page_number: int) -> list[msgspec.Raw]:
-    """The page's conversations left undecoded; MalformedPageError when the page itself is unreadable."""
-    try:
-        return _RAW_PAGE_DECODER.decode(page_json).conversations
-    except msgspec.ValidationError as error:
-        raise MalformedPageError(page_number, f"not a details page ({error})") from None
-    except msgspec.DecodeError as error:
-        raise MalformedPageError(page_number, f"invalid JSON ({error})") from None
-
-
-def _readable_conversation_id(raw_conversation: msgspec.Raw) -> str | None:
-    """The conversationId of a conversation that did not decode, when it can still be read."""
-    try:
-        return _IDENTITY_DECODER.decode(raw_conversation).conversation_id or None
-    except msgspec.DecodeError:
-        return None
-
-
-def _rows_to_keep(table: pa.Table, conversation_ordinals: pa.ChunkedArray) -> pa.Array | None:
-    """Indices of the rows to keep, or None when no row is superseded.
-
-    Pages shift while they are read, so one conversation can be read twice; the later read is
-    fresher and replaces the earlier one as a whole (a session that disappeared from it goes too).
-    Within one read, the last row per key wins.
-    """
-    # The usual hour: every conversation read once and session IDs (UUIDs) unique; two hash passes
-    # prove it, far cheaper than grouping on the two-column key.
-    each_conversation_read_once = (
-        pc.count_distinct(table["interaction_id"]).as_py() == pc.count_distinct(conversation_ordinals).as_py()
-    )
-    if each_conversation_read_once and pc.count_distinct(table["session_id"]).as_py() == table.num_rows:
-        return None
-    keys = pa.table(
-        {
-            "interaction_id": table["interaction_id"].combine_chunks(),
-            "session_id": table["session_id"].combine_chunks(),
-            "ordinal": conversation_ordinals.combine_chunks(),
-            "row": pa.arange(0, table.num_rows),
-        }
-    )
-    latest_read = keys.group_by("interaction_id").aggregate([("ordinal", "max")])
-    position = pc.index_in(keys["interaction_id"], value_set=latest_read["interaction_id"])
-    from_latest_read = pc.equal(keys["ordinal"], pc.take(latest_read["ordinal_max"], position))
-    current = keys.filter(from_latest_read)
-    return current.group_by(list(RECORD_KEY)).aggregate([("row", "max")])["row_max"]
 
 
 @dataclass
@@ -608,9 +392,3 @@ def flatten_pages(
         builder.add_page(page_json)
     table = builder.finish()
     return table, builder.stats
-
-
-_PAGE_DECODER = msgspec.json.Decoder(DetailsPage)
-_RAW_PAGE_DECODER = msgspec.json.Decoder(RawConversationsPage)
-_CONVERSATION_DECODER = msgspec.json.Decoder(Conversation)
-_IDENTITY_DECODER = msgspec.json.Decoder(ConversationIdentity)

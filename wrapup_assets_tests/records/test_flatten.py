@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
-from wrapup_assets.records.flatten import FlattenStats, MalformedPageError, RecordsBuilder, flatten_pages
+from wrapup_assets.records.details_model import MalformedPageError
+from wrapup_assets.records.flatten import FlattenStats, RecordsBuilder, flatten_pages
 from wrapup_assets.records.schema import RECORD_SCHEMA
 from wrapup_assets_tests.records.conversations import (
     BORIS,

@@ -10,7 +10,8 @@ import msgspec
 import pytest
 
 from wrapup_assets.records import flatten
-from wrapup_assets.records.flatten import MalformedPageError, PagesOutOfOrderError, RecordsBuilder
+from wrapup_assets.records.details_model import MalformedPageError
+from wrapup_assets.records.flatten import PagesOutOfOrderError, RecordsBuilder
 from wrapup_assets.records.page_workers import PageWorkerDied
 from wrapup_assets_tests.records.test_streaming import HOUR, HOUR_END, PAGE_SIZE, values
 
