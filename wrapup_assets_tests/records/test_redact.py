@@ -2,7 +2,6 @@ import copy
 
 import msgspec
 
-from wrapup_assets.records.flatten import flatten_pages
 from wrapup_assets.records.redact import (
     PERSONAL_FLOW_FIELDS,
     PERSONAL_PARTICIPANT_FIELDS,
@@ -22,6 +21,7 @@ from wrapup_assets_tests.records.conversations import (
     conversation,
     customer,
 )
+from wrapup_assets_tests.records.flattening import flatten_pages
 
 LIST_FIELDS = {"callbackNumbers", "cc", "bcc", "destinationAddresses"}
 

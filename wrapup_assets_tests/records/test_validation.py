@@ -2,7 +2,6 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from wrapup_assets.records.flatten import flatten_pages
 from wrapup_assets.records.schema import RECORD_SCHEMA, empty_records_table
 from wrapup_assets.records.validation import CheckOutcome, check_key_unique, check_record_schema
 from wrapup_assets_tests.records.conversations import (
@@ -16,6 +15,7 @@ from wrapup_assets_tests.records.conversations import (
     expected_row,
     page,
 )
+from wrapup_assets_tests.records.flattening import flatten_pages
 
 SECOND_ID = "c0ffee00-1234-4abc-8def-000000000002"
 
