@@ -41,8 +41,3 @@ SORT_COLUMNS: tuple[str, ...] = ("interaction_timestamp", *RECORD_KEY)
 SORT_ORDER: list[tuple[str, str]] = [(column, "ascending") for column in SORT_COLUMNS]
 
 DICTIONARY_COLUMNS: tuple[str, ...] = tuple(field.name for field in RECORD_SCHEMA if pa.types.is_dictionary(field.type))
-
-
-def empty_records_table() -> pa.Table:
-    """An hour without conversations still materializes: it writes this zero-row table, not nothing."""
-    return RECORD_SCHEMA.empty_table()
