@@ -192,7 +192,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
                 raise GenesysSettingsError(f"{variable} ({name}) must be positive, got {value}")
         if self.ca_bundle is not None and not Path(self.ca_bundle).exists():
             raise GenesysSettingsError(
-                f"ca_bundle (GENESYS_CA_BUNDLE) names a file that does not exist: {self.ca_bundle!r}"
+                f"GENESYS_CA_BUNDLE (ca_bundle) names a file that does not exist: {self.ca_bundle!r}"
             )
 
 
