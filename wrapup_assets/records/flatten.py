@@ -16,10 +16,7 @@ import pyarrow.compute as pc
 
 from wrapup_assets.records.page_chunks import PageChunkRows, page_chunks
 from wrapup_assets.records.page_workers import PageWorkers, available_workers
-from wrapup_assets.records.window_rows import PagesOutOfOrderError, WindowRows
-
-__all__ = ["PARALLEL_AFTER_PAGES", "PagesOutOfOrderError", "RecordsBuilder"]
-"""PagesOutOfOrderError is part of sorted_batches()'s contract: its callers catch it from here."""
+from wrapup_assets.records.window_rows import WindowRows
 
 PARALLEL_AFTER_PAGES = 500
 """sorted_batches() flattens this many pages (~50,000 conversations) itself before it starts worker
