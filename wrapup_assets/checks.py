@@ -102,16 +102,15 @@ def check_results(
     ]
 
 
-def validated_hour(
-    context: dg.AssetExecutionContext,
+def hour_check_results(
     checks: BatchChecks,
     key_tables: KeyTables,
     quarantine: Sequence[QuarantinedConversation],
     conversations_seen: int,
     max_quarantined_fraction: float,
-) -> Iterator[dg.AssetCheckResult]:
-    """Yield the schema, key and quarantine verdicts on an hour checked batch by batch; stop if any failed."""
-    results = check_results(
+) -> list[dg.AssetCheckResult]:
+    """The schema, key and quarantine verdicts on an hour checked batch by batch."""
+    return check_results(
         [
             (SCHEMA_CHECK, checks.schema_outcome()),
             (KEY_CHECK, checks.key_outcome(key_tables)),
@@ -121,8 +120,23 @@ def validated_hour(
             ),
         ]
     )
+
+
+def published_then_checked(
+    partition_key: str, results: Sequence[dg.AssetCheckResult], outputs: Iterable[dg.Output]
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    """The outputs (which the IO manager publishes), then the check results, when every check passed;
+    only the failed results and a ChecksFailed otherwise, so nothing is published.
+
+    Dagster attaches a check result to the latest materialization of its partition when the result
+    is recorded: after the Output, that is the materialization the checks validated (the UI shows
+    the partition's check as passed); before it, the previous version, or none on a first write.
+    """
+    if any(not result.passed for result in results):
+        yield from results
+        raise_if_failed(partition_key, results)
+    yield from outputs
     yield from results
-    raise_if_failed(context.partition_key, results)
 
 
 def raise_if_failed(partition_key: str, results: Sequence[dg.AssetCheckResult]) -> None:

@@ -17,7 +17,7 @@ import dagster as dg
 from wrapup_assets.assets.conditions import daily_compaction_condition
 from wrapup_assets.assets.lake_reads import read_published_manifests
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema, top_wrap_up_codes_markdown
-from wrapup_assets.checks import KEY_CHECK, SCHEMA_CHECK, check_results, raise_if_failed, record_check_specs
+from wrapup_assets.checks import KEY_CHECK, SCHEMA_CHECK, check_results, published_then_checked, record_check_specs
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.partitions import daily_partitions, utc_window
@@ -52,17 +52,14 @@ def wrapup_daily(context: dg.AssetExecutionContext, io_manager: dg.ResourceParam
     published = [PublishedHour(hour, manifests[hour.key]) for hour in hours]
     scan = scan_day(location, published, day_start, day_end)
     results = check_results([(SCHEMA_CHECK, scan.schema_outcome), (KEY_CHECK, scan.key_outcome)])
-    yield from results
-    raise_if_failed(context.partition_key, results)
-    if not scan.hours_in_order:
+    if scan.passed and not scan.hours_in_order:
         context.log.warning(
             f"The hours of {context.partition_key} overlap in time (an hour holds rows of another): "
             "sorting the day as a whole, in memory"
         )
-    yield dg.Output(
-        DayRecords(location, scan).reader(),
-        metadata={
-            "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(scan.code_counts)),
-            **scan.time_range,
-        },
-    )
+    metadata = {
+        "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(scan.code_counts)),
+        **scan.time_range,
+    }
+    outputs = [dg.Output(DayRecords(location, scan).reader(), metadata=metadata)] if scan.passed else []
+    yield from published_then_checked(context.partition_key, results, outputs)

@@ -25,7 +25,7 @@ from wrapup_assets.assets.metadata import (
     column_schema,
     top_wrap_up_codes_markdown,
 )
-from wrapup_assets.checks import quarantine_check_spec, record_check_specs, validated_hour
+from wrapup_assets.checks import hour_check_results, published_then_checked, quarantine_check_spec, record_check_specs
 from wrapup_assets.lake.payloads import RawPagesPartition
 from wrapup_assets.partitions import hourly_partitions, utc_window
 from wrapup_assets.records.batch_checks import BatchChecks
@@ -113,34 +113,38 @@ def wrapup_records(context: dg.AssetExecutionContext, config: RecordsConfig, raw
             context.log.info(f"Fields Genesys does not document (ignored): {', '.join(sorted(stats.unknown_fields))}")
 
         selected = {key.to_user_string() for key in context.selected_asset_keys}
+        outputs: list[dg.Output] = []
+        results: list[dg.AssetCheckResult] = []
         if RECORDS_ASSET in selected:
             checks = BatchChecks(start, end)
             for batch in spooled.batches():
                 checks.add(pa.Table.from_batches([batch]), context.partition_key)
-            yield from validated_hour(
-                context,
+            results = hour_check_results(
                 checks,
                 lambda: ((context.partition_key, pa.Table.from_batches([batch])) for batch in spooled.batches()),
                 builder.quarantine,
                 stats.conversations_seen,
                 config.max_quarantined_fraction,
             )
-            yield dg.Output(
-                spooled.reader(),
-                output_name=RECORDS_ASSET,
-                metadata={
-                    "pages": stats.pages,
-                    "conversations_seen": stats.conversations_seen,
-                    "conversations_outside_hour": stats.conversations_outside_window,
-                    "conversations_open": stats.conversations_open,
-                    "conversations_without_agent": stats.conversations_without_agent_session,
-                    "conversations_quarantined": stats.conversations_malformed,
-                    "duplicate_rows_dropped": stats.duplicate_rows_dropped,
-                    "unknown_fields": len(stats.unknown_fields),
-                    "unknown_field_names": ", ".join(sorted(stats.unknown_fields)[:MAX_UNKNOWN_FIELDS_LISTED]),
-                    "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(checks.code_counts())),
-                    **checks.time_range_metadata(),
-                },
+            outputs.append(
+                dg.Output(
+                    spooled.reader(),
+                    output_name=RECORDS_ASSET,
+                    metadata={
+                        "pages": stats.pages,
+                        "conversations_seen": stats.conversations_seen,
+                        "conversations_outside_hour": stats.conversations_outside_window,
+                        "conversations_open": stats.conversations_open,
+                        "conversations_without_agent": stats.conversations_without_agent_session,
+                        "conversations_quarantined": stats.conversations_malformed,
+                        "duplicate_rows_dropped": stats.duplicate_rows_dropped,
+                        "unknown_fields": len(stats.unknown_fields),
+                        "unknown_field_names": ", ".join(sorted(stats.unknown_fields)[:MAX_UNKNOWN_FIELDS_LISTED]),
+                        "top_wrap_up_codes": dg.MetadataValue.md(top_wrap_up_codes_markdown(checks.code_counts())),
+                        **checks.time_range_metadata(),
+                    },
+                )
             )
-    if QUARANTINE_ASSET in selected:
-        yield dg.Output(quarantine_table(builder.quarantine), output_name=QUARANTINE_ASSET)
+        if QUARANTINE_ASSET in selected:
+            outputs.append(dg.Output(quarantine_table(builder.quarantine), output_name=QUARANTINE_ASSET))
+        yield from published_then_checked(context.partition_key, results, outputs)

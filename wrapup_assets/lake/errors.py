@@ -23,9 +23,25 @@ class PartitionNotPublishedError(LakeError, LookupError):
     def __init__(self, dataset: str, missing: Mapping[str | None, str]) -> None:
         self.dataset = dataset
         self.missing = dict(missing)
-        described = ", ".join(f"{key or 'unpartitioned'} (no manifest at {path})" for key, path in self.missing.items())
-        noun = "partition is" if len(self.missing) == 1 else f"{len(self.missing)} partitions are"
-        super().__init__(f"{dataset}: {noun} not published: {described}")
+        super().__init__(f"{dataset}: {_describe_missing(self.missing)}")
+
+
+# A message names this many keys at most: the first ones and the last ones of a longer list.
+_KEYS_NAMED = 6
+
+
+def _describe_missing(missing: Mapping[str | None, str]) -> str:
+    """One partition with its manifest path; several as a count, their keys (the first and last
+    few of a long list) and the first path looked for, e.g. for a day missing 23 hours."""
+    keys = [key or "unpartitioned" for key in missing]
+    paths = list(missing.values())
+    if len(keys) == 1:
+        return f"partition is not published: {keys[0]} (no manifest at {paths[0]})"
+    named = keys if len(keys) <= _KEYS_NAMED else [*keys[: _KEYS_NAMED // 2], "...", *keys[-(_KEYS_NAMED // 2) :]]
+    return (
+        f"{len(keys)} partitions are not published: {', '.join(named)} "
+        f"(no manifest at {paths[0]}, nor for the {len(keys) - 1} others); materialize them first"
+    )
 
 
 class ManifestFormatError(LakeError, ValueError):

@@ -20,6 +20,7 @@ from wrapup_assets_tests.contract.planting import (
     raw_conversations,
     read_records,
 )
+from wrapup_assets_tests.runs import latest_check_verdict
 
 HOUR = "2024-05-01-09:00"
 NEXT_HOUR = "2024-05-01-10:00"
@@ -55,6 +56,19 @@ def rebuild_hour(
         run_config=run_config or {},
         raise_on_error=False,
     )
+
+
+def test_the_days_blocking_checks_target_its_latest_materialization_and_passed(
+    exported_day: ExportedDay, copied_lake: Path, instance: dg.DagsterInstance
+):
+    for _ in range(2):  # the second run's results follow the second version
+        assert materialize_day(exported_day, copied_lake, instance).success
+
+    daily = dg.AssetKey("wrapup_daily")
+    verdicts = [
+        latest_check_verdict(instance, dg.AssetCheckKey(daily, name), DAY) for name in ("record_schema", "key_unique")
+    ]
+    assert verdicts == [(True, True), (True, True)]
 
 
 def test_a_key_duplicated_across_two_hours_stops_the_daily_naming_the_key(
