@@ -32,6 +32,7 @@ def test_production_instance_validates_and_keeps_the_genesys_pool():
     assert custom_instance_class is None
     database = config["storage"]["postgres"]["postgres_db"]
     assert database["password"] == {"env": "DAGSTER_PG_PASSWORD"}  # read at start-up, never in the file
+    assert database["scheme"] == "postgresql+psycopg2"  # the driver dagster-postgres installs (not psycopg v3)
     assert config["concurrency"]["pools"]["default_limit"] == 2
     assert config["concurrency"]["runs"]["max_concurrent_runs"] == 8
     assert config["run_retries"] == {"enabled": True, "max_retries": 2}
