@@ -24,8 +24,15 @@ class PartitionReport:
     rows: int
     files: int
     bytes: int
-    checks: str
+    checks_passed: tuple[str, ...]
+    checks_failed: tuple[str, ...]
     seconds: float
+
+    @property
+    def checks(self) -> str:
+        """What the partition's checks said, for its progress line."""
+        outcomes = [f"{name} passed" for name in self.checks_passed] + [f"{name} FAILED" for name in self.checks_failed]
+        return ", ".join(outcomes) or "no checks"
 
 
 def _loud(message: str) -> None:
@@ -37,15 +44,24 @@ def _report(result, asset_name: str, partition: str, seconds: float) -> Partitio
     materializations = result.asset_materializations_for_node(asset_name)
     metadata = {key: value.value for key, value in materializations[0].metadata.items()} if materializations else {}
     evaluations = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == asset_name]
-    checks = ", ".join(f"{e.check_name} {'passed' if e.passed else 'FAILED'}" for e in evaluations) or "none"
     return PartitionReport(
         partition=partition,
         rows=int(metadata.get("dagster/row_count", 0)),
         files=int(metadata.get("file_count", 0)),
         bytes=int(metadata.get("bytes", 0)),
-        checks=checks,
+        checks_passed=tuple(e.check_name for e in evaluations if e.passed),
+        checks_failed=tuple(e.check_name for e in evaluations if not e.passed),
         seconds=seconds,
     )
+
+
+def _checks_summary(reports: Sequence[PartitionReport]) -> str:
+    """How many check evaluations passed and which failed, over the demo's runs."""
+    passed = sum(len(report.checks_passed) for report in reports)
+    failed = [f"{name} on {report.partition}" for report in reports for name in report.checks_failed]
+    if not failed:
+        return f"all {passed} check evaluations passed"
+    return f"{passed} check evaluations passed, {len(failed)} FAILED ({'; '.join(failed)})"
 
 
 def _run_partition(job, partition_key: str | None, instance, asset_name: str) -> PartitionReport:
@@ -122,7 +138,8 @@ def run_demo(day: str, lake: Path, dagster_home: Path, conversations_per_hour: i
         instance = dg.DagsterInstance.get()
         started = time.monotonic()
         print("\nwrapup_codes (catalog):", flush=True)
-        _print_progress(_run_partition(defs.resolve_job_def("wrapup_codes_job"), None, instance, "wrapup_codes"))
+        catalog = _run_partition(defs.resolve_job_def("wrapup_codes_job"), None, instance, "wrapup_codes")
+        _print_progress(catalog)
         print(f"\nwrapup_records, 24 hours of {day}:", flush=True)
         hourly_job = defs.resolve_job_def("hourly_ingest_job")
         hourly = []
@@ -137,7 +154,7 @@ def run_demo(day: str, lake: Path, dagster_home: Path, conversations_per_hour: i
     print(
         f"\nSummary: {sum(r.rows for r in hourly)} rows in 24 hourly partitions "
         f"({sum(r.bytes for r in hourly):,} bytes), {daily.rows} rows in {daily.files} daily file(s) "
-        f"({daily.bytes:,} bytes); every check passed; {elapsed:.0f} s."
+        f"({daily.bytes:,} bytes); {_checks_summary([catalog, *hourly, daily])}; {elapsed:.0f} s."
     )
     _query_lake(lake, day)
     _loud(
@@ -151,7 +168,7 @@ def _day(value: str) -> str:
     try:
         datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a day in the form YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a UTC day: give YYYY-MM-DD, e.g. {DEMO_DAY}") from None
     return value
 
 

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from wrapup_assets.assets import raw_conversation_pages, wrapup_codes, wrapup_daily, wrapup_records
-from wrapup_assets.checks import newest_hour_fresh
+from wrapup_assets.assets.freshness import newest_hour_fresh
 from wrapup_assets.partitions import daily_partitions, hourly_partitions
 
 hourly_ingest_job = dg.define_asset_job(

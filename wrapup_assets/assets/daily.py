@@ -14,9 +14,9 @@ from datetime import timedelta
 
 import dagster as dg
 
+from wrapup_assets.assets.conditions import daily_compaction_condition
 from wrapup_assets.assets.lake_reads import read_published_manifests
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema, top_wrap_up_codes_markdown
-from wrapup_assets.automation.conditions import daily_compaction_condition
 from wrapup_assets.checks import KEY_CHECK, SCHEMA_CHECK, check_results, raise_if_failed, record_check_specs
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.partitioning import LakePartition

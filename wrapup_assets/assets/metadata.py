@@ -31,5 +31,5 @@ def top_wrap_up_codes_markdown(counts: pa.Table, limit: int = 10) -> str:
     top = counts.sort_by([("rows", "descending"), ("wrap_up_code_id", "ascending")]).slice(0, limit)
     lines = ["| wrap-up code | label | rows |", "|---|---|---:|"]
     for code, label, rows in zip(*(top[column].to_pylist() for column in CODE_COUNTS_SCHEMA.names), strict=True):
-        lines.append(f"| {code or '_(none)_'} | {label or ''} | {rows} |")
+        lines.append(f"| {code or '_(no code)_'} | {label or ''} | {rows} |")
     return "\n".join(lines)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 import dagster as dg
 import pyarrow as pa
@@ -13,7 +11,7 @@ from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
 from wrapup_assets.lake.errors import PartitionNotPublishedError, UnsupportedPartitioningError
-from wrapup_assets.lake.location import DEFAULT_LAKE_URL, LAKE_URL_ENV_VAR, LakeLocation
+from wrapup_assets.lake.location import LAKE_URL_ENV_VAR, LakeLocation
 from wrapup_assets.lake.manifest import Manifest, ManifestFile, read_manifest
 from wrapup_assets.lake.page_files import write_pages
 from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES, read_parquet_partition, write_parquet_parts
@@ -144,19 +142,6 @@ class LakeIOManager(dg.ConfigurableIOManager):
                 )
             return RawPagesPartition(location=location, partition=partitions[0], manifest=manifests[0])
         raise UnsupportedPartitioningError(f"{dataset}: cannot read partitions stored as {sorted(formats)} together")
-
-
-def lake_io_manager_from_environment(environ: Mapping[str, str] = os.environ) -> LakeIOManager:
-    """The lake IO manager at ``WRAPUP_LAKE_URL``, or at ./data/lake (made absolute) when it is unset.
-
-    The nested S3Resource is left unconfigured, so an s3:// lake uses the standard AWS settings
-    (AWS_REGION, AWS_ENDPOINT_URL, AWS_PROFILE or keys, instance roles); a deployment that wants
-    other values passes its own ``S3Resource`` (or sets it in run config) instead.
-    """
-    s3 = S3Resource()
-    if environ.get(LAKE_URL_ENV_VAR):
-        return LakeIOManager(lake_url=dg.EnvVar(LAKE_URL_ENV_VAR), s3=s3)
-    return LakeIOManager(lake_url=str(Path(DEFAULT_LAKE_URL).resolve()), s3=s3)
 
 
 def _dataset(context: dg.InputContext | dg.OutputContext) -> str:

@@ -9,7 +9,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wrapup_assets.assets import ALL_ASSETS, wrapup_daily, wrapup_records
-from wrapup_assets.checks import newest_hour_fresh, reconciled_with_genesys_aggregates
+from wrapup_assets.assets.freshness import newest_hour_fresh
+from wrapup_assets.checks import reconciled_with_genesys_aggregates
 from wrapup_assets.records import flatten
 from wrapup_assets.records.schema import RECORD_SCHEMA
 from wrapup_assets_tests.contract.conftest import DAY, ExportedDay
