@@ -91,7 +91,8 @@ def _local_lease(location: LakeLocation, path: str, partition: LakePartition) ->
         crash_point("lease_acquired", partition.dataset)
         yield
     finally:
-        os.unlink(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
         os.close(descriptor)
 
 
