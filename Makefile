@@ -13,7 +13,7 @@ export DAGSTER_HOME
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

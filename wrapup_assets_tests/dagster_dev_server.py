@@ -48,12 +48,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_dagster_dev(home: Path, environment: Mapping[str, str]) -> Iterator[DagsterGraphQLClient]:
-    """`dagster dev` as a user starts it, with the shipped dagster.yaml in `home` and `environment`
-    on top of this process's (minus its GENESYS_* and WRAPUP_* variables); stopped with SIGINT, as
-    dagster ignores SIGTERM in the background."""
+def running_dagster_dev(
+    home: Path, environment: Mapping[str, str], instance_yaml: str | None = None
+) -> Iterator[DagsterGraphQLClient]:
+    """`dagster dev` as a user starts it, with the shipped dagster.yaml (or `instance_yaml`) in `home`
+    and `environment` on top of this process's (minus its GENESYS_* and WRAPUP_* variables); stopped
+    with SIGINT, as dagster ignores SIGTERM in the background."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_bytes((PROJECT / "dagster.yaml").read_bytes())
+    (home / "dagster.yaml").write_text(instance_yaml or (PROJECT / "dagster.yaml").read_text())
     port = free_port()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "WRAPUP_"))}
     process = subprocess.Popen(

@@ -1,19 +1,30 @@
-"""Test-only kill points: SIGKILL this process at a named step of a lake write.
+"""Test-only kill and pause points at named steps of a lake write.
 
 The crash-safety tests run a real materialization in a subprocess with
 ``WRAPUP_LAKE_TEST_KILL_AT=<point>[@<dataset>][:<n>]`` (the n-th time, default the first, that the
 point is reached, while writing that dataset if named) and check what a SIGKILL there leaves
 published. Never set it outside tests: the process dies without
 cleanup, which is exactly what the tests want to see survived. Unset, a point costs one lookup.
+
+The concurrency tests interleave two real writers with
+``WRAPUP_LAKE_TEST_PAUSE_AT=<point>[@<dataset>][,<point>...]`` and
+``WRAPUP_LAKE_TEST_PAUSE_DIR=<dir>``: the first time a named point is reached the process creates
+``<dir>/<point>.reached`` and waits until the test creates ``<dir>/<point>.go``, so the test decides
+what the other writer does meanwhile.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 from collections import Counter
+from pathlib import Path
 
 KILL_AT_ENV_VAR = "WRAPUP_LAKE_TEST_KILL_AT"
+PAUSE_AT_ENV_VAR = "WRAPUP_LAKE_TEST_PAUSE_AT"
+PAUSE_DIR_ENV_VAR = "WRAPUP_LAKE_TEST_PAUSE_DIR"
+PAUSE_TIMEOUT_SECONDS = 120
 
 POINTS = (
     "page_written",  # a raw page went into pages.jsonl.zst (the page stream)
@@ -22,22 +33,41 @@ POINTS = (
     "data_file_copied",  # S3: a staged file was copied to its final key, the manifest is not written
     "partition_moved_aside",  # local: the old partition directory was renamed away, the new one not yet in
     "manifest_published",  # the new manifest is published, stale files are not yet removed
+    "lease_busy",  # another writer holds the partition's publish lease; this one is about to wait
+    "lease_acquired",  # this writer holds the partition's publish lease, nothing is published yet
 )
 
 _reached: Counter[str] = Counter()
 
 
 def crash_point(point: str, dataset: str) -> None:
-    """Kill this process with SIGKILL when the test environment names this point (dataset, count)."""
-    wanted = os.environ.get(KILL_AT_ENV_VAR)
-    if not wanted:
-        return
-    target, _, count = wanted.partition(":")
+    """Kill this process with SIGKILL, or pause it, when the test environment names this point."""
+    killed_at = os.environ.get(KILL_AT_ENV_VAR)
+    if killed_at and _names(KILL_AT_ENV_VAR, killed_at.partition(":")[0], point, dataset):
+        _reached[point] += 1
+        if _reached[point] >= int(killed_at.partition(":")[2] or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+    paused_at = os.environ.get(PAUSE_AT_ENV_VAR, "")
+    targets = [target for target in paused_at.split(",") if target]
+    if any(_names(PAUSE_AT_ENV_VAR, target, point, dataset) for target in targets) and point not in _paused:
+        _paused.add(point)
+        _pause(Path(os.environ[PAUSE_DIR_ENV_VAR]), point)
+
+
+_paused: set[str] = set()
+
+
+def _names(variable: str, target: str, point: str, dataset: str) -> bool:
     name, _, wanted_dataset = target.partition("@")
     if name not in POINTS:
-        raise ValueError(f"{KILL_AT_ENV_VAR}={wanted!r} names no kill point; known: {', '.join(POINTS)}")
-    if name != point or wanted_dataset not in ("", dataset):
-        return
-    _reached[point] += 1
-    if _reached[point] >= int(count or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+        raise ValueError(f"{variable}={target!r} names no point; known: {', '.join(POINTS)}")
+    return name == point and wanted_dataset in ("", dataset)
+
+
+def _pause(directory: Path, point: str) -> None:
+    (directory / f"{point}.reached").write_text(str(os.getpid()))
+    deadline = time.monotonic() + PAUSE_TIMEOUT_SECONDS
+    while not (directory / f"{point}.go").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"paused at {point} for {PAUSE_TIMEOUT_SECONDS} s: the test never released it")
+        time.sleep(0.01)

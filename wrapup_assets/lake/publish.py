@@ -42,6 +42,11 @@ this exporter reads them, through the manifest, each in one streaming GET, and t
 sidecar embeds its fetch time, so a content-addressed name would change on every run although
 the pages did not. Their manifest's SHA-256 lets a reader detect a file replaced under it.
 
+**Two runs of one partition at once** stage in parallel, but steps 2 and 3 (from listing what is
+published to the clean-up) run under a per-partition lease (``lake.lease``): a second publisher
+waits, then publishes its whole version over the first. Without it, interleaved publishes could
+delete or (fixed names) overwrite files that the other's manifest names.
+
 A failure inside the staging context, or leaving it without ``publish()``, deletes the stage and
 leaves the published partition untouched.
 """
@@ -58,6 +63,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 
 from wrapup_assets.lake.crash_points import crash_point
+from wrapup_assets.lake.lease import publish_lease
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import MANIFEST_NAME, Manifest, ManifestFile
 from wrapup_assets.lake.partitioning import LakePartition
@@ -187,10 +193,11 @@ class StagedPartition:
             schema_version=self.schema_version,
         )
         crash_point("files_staged", self.partition.dataset)
-        if self.location.is_local:
-            self._swap_local(manifest)
-        else:
-            self._publish_content_addressed(manifest)
+        with publish_lease(self.location, self.partition, self.stages_dir):
+            if self.location.is_local:
+                self._swap_local(manifest)
+            else:
+                self._publish_content_addressed(manifest)
         self._closed = True
         remove_stale_stages(self.location, self.partition, datetime.now(UTC) - STALE_STAGE_AGE)
         return manifest

@@ -8,6 +8,7 @@ Nothing connects: no PostgreSQL, Kubernetes or S3 is needed to check the files.
 import importlib
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import yaml
 from dagster._config import process_config  # Dagster's own validation of a config dict against a schema
@@ -32,6 +33,7 @@ def test_production_instance_validates_and_keeps_the_genesys_pool():
     assert custom_instance_class is None
     database = config["storage"]["postgres"]["postgres_db"]
     assert database["password"] == {"env": "DAGSTER_PG_PASSWORD"}  # read at start-up, never in the file
+    assert database["scheme"] == "postgresql+psycopg2"  # the driver dagster-postgres installs (not psycopg v3)
     assert config["concurrency"]["pools"]["default_limit"] == 2
     assert config["concurrency"]["runs"]["max_concurrent_runs"] == 8
     assert config["run_retries"] == {"enabled": True, "max_retries": 2}
@@ -57,3 +59,19 @@ def test_the_demo_instance_validates_with_the_same_pool():
     config, _ = dagster_instance_config(str(PROJECT), "dagster.yaml")
     assert config["concurrency"]["pools"]["default_limit"] == 2
     assert config["run_retries"] == {"enabled": True, "max_retries": 2}
+
+
+ONE_RUN_PER_PARTITION = [{"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+
+
+@pytest.mark.parametrize("instance_file", [PROJECT / "dagster.yaml", PRODUCTION], ids=["demo", "production"])
+def test_both_instances_queue_a_second_run_of_a_partition_behind_the_first(instance_file, tmp_path):
+    """The run queue the daemon builds from the file (Dagster's own parsing) allows one run per partition key."""
+    config = yaml.safe_load(instance_file.read_text())
+    config.pop("storage", None)  # no database needed to read the queue settings
+    config.pop("run_launcher", None)
+    config.pop("compute_logs", None)
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        queue = instance.get_concurrency_config().run_queue_config
+    assert queue.tag_concurrency_limits == ONE_RUN_PER_PARTITION
