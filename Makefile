@@ -32,8 +32,11 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 ## dev: the Dagster UI on workspace.yaml (embedded emulator unless GENESYS_* are set)
+# Started from DAGSTER_HOME, whose dagster.yaml is the one in use (from the checkout, Dagster would
+# warn that ./dagster.yaml is ignored); the lake stays ./data/lake unless WRAPUP_LAKE_URL says otherwise.
 dev: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml
+	cd $(DAGSTER_HOME) && WRAPUP_LAKE_URL="$${WRAPUP_LAKE_URL:-$(CURDIR)/data/lake}" \
+		$(CURDIR)/$(BIN)/dagster dev -w $(CURDIR)/workspace.yaml
 
 ## soak: long soak tests, outside the default suite
 soak: $(INSTALLED)

@@ -16,10 +16,12 @@ from wrapup_assets.automation.schedules import (
 from wrapup_assets.automation.sensors import build_catch_up_sensor, daily_compaction_sensor
 from wrapup_assets.checks import ALL_CHECKS
 from wrapup_assets.jobs import ALL_JOBS
+from wrapup_assets.lake import crash_points
 from wrapup_assets.resources import deployment_resources
 from wrapup_assets.settings import load_settings
 
 settings = load_settings()
+crash_points.arm(settings.lake_test_points)  # only the lake's crash tests set these
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

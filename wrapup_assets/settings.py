@@ -22,6 +22,7 @@ from typing import Any
 from wrapup_assets.genesys.errors import GenesysSettingsError
 from wrapup_assets.genesys.regions import GenesysEndpoints, endpoints_for_region, endpoints_from_urls
 from wrapup_assets.genesys.resource import TUNING_VARIABLES
+from wrapup_assets.lake.crash_points import LakeTestPoints
 from wrapup_assets.lake.errors import LakeSettingsError
 from wrapup_assets.lake.location import DEFAULT_LAKE_URL, LAKE_URL_ENV_VAR, check_lake_url
 
@@ -125,6 +126,8 @@ class Settings:
     lake_url_from_environment: bool
     start_date: datetime
     automation: AutomationSettings
+    lake_test_points: LakeTestPoints | None = None
+    """Kill or pause points of the lake's crash and concurrency tests (never set outside them)."""
 
 
 def serves_synthetic_data(endpoints: GenesysEndpoints | None) -> bool:
@@ -156,6 +159,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
         lake_url_from_environment=bool(lake_text),
         start_date=start_date,
         automation=automation,
+        lake_test_points=LakeTestPoints.from_variables(environ),
     )
 
 

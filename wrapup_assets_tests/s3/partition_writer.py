@@ -7,9 +7,11 @@ S3 too), each holding ``label`` so the published version tells which writer it c
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 
+from wrapup_assets.lake import crash_points
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.publish import stage_partition
@@ -37,4 +39,5 @@ def publish_version(lake_url: str, label: str) -> None:
 
 
 if __name__ == "__main__":
+    crash_points.arm(crash_points.LakeTestPoints.from_variables(os.environ))
     publish_version(sys.argv[1], sys.argv[2])
