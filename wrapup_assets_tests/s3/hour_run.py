@@ -7,6 +7,7 @@ ephemeral Dagster instance, exactly as ``hour_run.materialize_hour`` does in the
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass
 
@@ -15,6 +16,7 @@ from dagster_aws.s3 import S3Resource
 
 from wrapup_assets.assets import ALL_ASSETS, raw_conversation_pages, wrapup_records
 from wrapup_assets.genesys.resource import GenesysCloudResource
+from wrapup_assets.lake import crash_points
 from wrapup_assets.lake.io_manager import LakeIOManager
 
 HOUR = "2024-05-01-09:00"
@@ -52,4 +54,5 @@ def materialize_hour(run: HourRun, instance: dg.DagsterInstance) -> dg.ExecuteIn
 
 
 if __name__ == "__main__":
+    crash_points.arm(crash_points.LakeTestPoints.from_variables(os.environ))  # the crash tests' kill point
     materialize_hour(HourRun(**json.loads(sys.argv[1])), dg.DagsterInstance.ephemeral())
