@@ -17,9 +17,6 @@ import dagster as dg
 
 from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager
-from wrapup_assets.lake.manifest import read_manifest
-from wrapup_assets.lake.parquet_files import read_parquet_partition
-from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.partitions import hourly_partitions
 from wrapup_assets.records.batch_checks import BatchChecks, KeyTables
 from wrapup_assets.records.freshness import DEFAULT_MAX_LAG, check_newest_hour
@@ -193,11 +190,9 @@ def _reconciliation_check() -> dg.AssetChecksDefinition:
             start, end = window.start.astimezone(UTC), window.end.astimezone(UTC)
             # Read the two columns it counts, not the hour through the IO manager: a busy hour is
             # hundreds of MB as a table, and a check's input cannot ask the IO manager for columns.
-            location = io_manager.location()
-            partition = LakePartition.from_time_window(RECORDS_ASSET_KEY.to_user_string(), start, end)
-            records = read_parquet_partition(
-                location, partition, read_manifest(location, partition), columns=RECONCILED_COLUMNS
-            )
+            lake = io_manager.lake()
+            published = lake.published(lake.hour(RECORDS_ASSET_KEY.to_user_string(), start))
+            records = lake.read_table(published, columns=RECONCILED_COLUMNS)
             with genesys.get_client() as client:
                 response = client.aggregate_wrapup_codes(start, end)
             outcome = reconcile_code_counts(row_counts(records), aggregate_counts(response), config.tolerance)

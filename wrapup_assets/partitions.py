@@ -18,6 +18,10 @@ HOUR_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 DAY_KEY_FORMAT = "%Y-%m-%d"
 
 
+BACKFILL_HOURS_VARIABLE = "WRAPUP_BACKFILL_HOURS_PER_RUN"
+DEFAULT_BACKFILL_HOURS_PER_RUN = 168
+
+
 class PartitionSettingsError(ValueError):
     """A partition setting in the environment is malformed."""
 
@@ -36,7 +40,19 @@ def start_date_from_environment(environ: Mapping[str, str] = os.environ) -> date
     return start
 
 
+def backfill_hours_from_environment(environ: Mapping[str, str] = os.environ) -> int:
+    """Hours of history one backfill run covers, from `WRAPUP_BACKFILL_HOURS_PER_RUN` (default a week)."""
+    raw = environ.get(BACKFILL_HOURS_VARIABLE) or str(DEFAULT_BACKFILL_HOURS_PER_RUN)
+    if not raw.isdigit() or not 1 <= int(raw) <= 31 * 24:
+        raise PartitionSettingsError(
+            f"{BACKFILL_HOURS_VARIABLE}={raw!r} is not a whole number of hours from 1 to 744 (31 days); "
+            f"the default is {DEFAULT_BACKFILL_HOURS_PER_RUN} (a week)"
+        )
+    return int(raw)
+
+
 START_DATE = start_date_from_environment()
+BACKFILL_HOURS_PER_RUN = backfill_hours_from_environment()
 
 hourly_partitions = dg.HourlyPartitionsDefinition(start_date=START_DATE.strftime(HOUR_KEY_FORMAT), timezone="UTC")
 daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE.strftime(DAY_KEY_FORMAT), timezone="UTC")
