@@ -10,10 +10,11 @@ the newest hour (reads Dagster's record of materialized partitions, never the da
 """
 
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import pyarrow as pa
 
 from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager
@@ -149,6 +150,16 @@ def raise_if_failed(partition_key: str, results: Sequence[dg.AssetCheckResult]) 
         )
 
 
+def reconciliation_result(
+    records: pa.Table, aggregates: Mapping, tolerance: float = DEFAULT_TOLERANCE
+) -> dg.AssetCheckResult:
+    """The reconciliation verdict on an hour's rows (at least RECONCILED_COLUMNS) against the
+    Genesys aggregates response for that hour: a warning, never a blocker."""
+    outcome = reconcile_code_counts(row_counts(records), aggregate_counts(aggregates), tolerance)
+    (result,) = check_results([(RECONCILIATION_CHECK, outcome)], dg.AssetCheckSeverity.WARN)
+    return result
+
+
 class ReconciliationConfig(dg.Config):
     """Settings of the reconciliation check."""
 
@@ -195,9 +206,7 @@ def _reconciliation_check() -> dg.AssetChecksDefinition:
             records = lake.read_table(published, columns=RECONCILED_COLUMNS)
             with genesys.get_client() as client:
                 response = client.aggregate_wrapup_codes(start, end)
-            outcome = reconcile_code_counts(row_counts(records), aggregate_counts(response), config.tolerance)
-            (result,) = check_results([(RECONCILIATION_CHECK, outcome)], dg.AssetCheckSeverity.WARN)
-            return result
+            return reconciliation_result(records, response, config.tolerance)
 
     return reconciled_with_genesys_aggregates
 

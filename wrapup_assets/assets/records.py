@@ -18,7 +18,7 @@ leaves the quarantine as it was.
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -39,12 +39,16 @@ from wrapup_assets.assets.range_runs import (
     record_published_partition,
 )
 from wrapup_assets.checks import (
+    RECONCILIATION_CHECK,
     ChecksFailed,
     hour_check_results,
     published_then_checked,
     quarantine_check_spec,
+    reconciliation_result,
     record_check_specs,
 )
+from wrapup_assets.genesys.errors import GenesysApiError
+from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager, published_partition_metadata
 from wrapup_assets.lake.lake import Lake
 from wrapup_assets.partitions import hour_start, hourly_partitions
@@ -56,6 +60,7 @@ from wrapup_assets.records.quarantine import (
     QUARANTINE_SCHEMA,
     quarantine_table,
 )
+from wrapup_assets.records.reconciliation import RECONCILED_COLUMNS, hourly_responses
 from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION
 
 RECORDS_ASSET = "wrapup_records"
@@ -111,7 +116,10 @@ class RecordsConfig(dg.Config):
     can_subset=True,
 )
 def wrapup_records(
-    context: dg.AssetExecutionContext, config: RecordsConfig, io_manager: dg.ResourceParam[LakeIOManager]
+    context: dg.AssetExecutionContext,
+    config: RecordsConfig,
+    genesys: GenesysCloudResource,
+    io_manager: dg.ResourceParam[LakeIOManager],
 ):
     lake = io_manager.lake()
     selected = {key.to_user_string() for key in context.selected_asset_keys}
@@ -125,15 +133,31 @@ def wrapup_records(
                 outputs.append(dg.Output(hour.spooled.reader(), output_name=RECORDS_ASSET, metadata=hour.metadata))
             if QUARANTINE_ASSET in selected:
                 outputs.append(dg.Output(hour.quarantine, output_name=QUARANTINE_ASSET))
+            if hour.failed_checks:
+                # The run fails, so the reconciliation check's own step will not run: record its
+                # verdict on the rows that were not published rather than leave it "execution failed".
+                responses = _aggregates_by_hour(context, genesys, [key])
+                if responses is not None:
+                    reconciled = _reconciliation(hour, responses)
+                    unpublished = dg.AssetCheckResult(
+                        check_name=reconciled.check_name,
+                        passed=reconciled.passed,
+                        severity=reconciled.severity,
+                        metadata=reconciled.metadata,
+                        description=f"On the hour's rows as built, not published: {reconciled.description}",
+                    )
+                    record_check_results(context, dg.AssetKey(RECORDS_ASSET), key, [unpublished])
             yield from published_then_checked(key, hour.results, outputs)
             return
-        failed = [
-            hour
-            for hour in (
-                _build_hour(context, lake, key, spool_path, config, checked=True) for key in context.partition_keys
-            )
-            if not _publish_in_range_run(context, lake, hour, selected)
-        ]
+        # The reconciliation check's own step does not run after a range run (no output is yielded):
+        # each hour is reconciled here, against one aggregates query for the whole range.
+        responses = _aggregates_by_hour(context, genesys, context.partition_keys)
+        failed = []
+        for key in context.partition_keys:
+            hour = _build_hour(context, lake, key, spool_path, config, checked=True)
+            reconciled = [_reconciliation(hour, responses)] if responses is not None else []
+            if not _publish_in_range_run(context, lake, hour, selected, reconciled):
+                failed.append(hour)
     if failed:
         named = "; ".join(f"{hour.key} ({', '.join(hour.failed_checks)})" for hour in failed[:FIRST_FAILED_HOURS])
         more = f" and {len(failed) - FIRST_FAILED_HOURS} more" if len(failed) > FIRST_FAILED_HOURS else ""
@@ -217,13 +241,42 @@ def _key_tables(key: str, spooled: SpooledRecords) -> Iterator[tuple[str, pa.Tab
     return ((key, pa.Table.from_batches([batch])) for batch in spooled.batches())
 
 
-def _publish_in_range_run(context: dg.AssetExecutionContext, lake: Lake, hour: _BuiltHour, selected: set[str]) -> bool:
-    """Publish a checked hour of a range run and record it with its check results; record only the
-    failed results of an hour that did not pass. True when the hour was published."""
+def _aggregates_by_hour(
+    context: dg.AssetExecutionContext, genesys: GenesysCloudResource, keys: list[str]
+) -> dict[datetime, dict] | None:
+    """The Genesys aggregates of the hours, one response per hour start, from one query; None (and
+    a warning: the reconciliation is a warning, it never blocks) when Genesys does not answer."""
+    start = hour_start(keys[0])
+    end = hour_start(keys[-1]) + timedelta(hours=1)
+    try:
+        with genesys.get_client() as client:
+            return hourly_responses(client.aggregate_wrapup_codes(start, end))
+    except GenesysApiError as error:
+        context.log.warning(f"{RECONCILIATION_CHECK} not evaluated for {keys[0]}..{keys[-1]}: {error}")
+        return None
+
+
+def _reconciliation(hour: _BuiltHour, responses: dict[datetime, dict]) -> dg.AssetCheckResult:
+    """The hour's rows (the two columns counted) against its aggregates."""
+    batches = (pa.Table.from_batches([batch]).select(RECONCILED_COLUMNS) for batch in hour.spooled.batches())
+    rows = pa.concat_tables(batches) if hour.spooled.rows else RECORD_SCHEMA.empty_table()
+    return reconciliation_result(rows, responses.get(hour_start(hour.key), {}))
+
+
+def _publish_in_range_run(
+    context: dg.AssetExecutionContext,
+    lake: Lake,
+    hour: _BuiltHour,
+    selected: set[str],
+    warnings: list[dg.AssetCheckResult],
+) -> bool:
+    """Publish a checked hour of a range run and record it with its check results (and `warnings`,
+    non-blocking results); record only the results of an hour that did not pass. True when the
+    hour was published."""
     records_key = dg.AssetKey(RECORDS_ASSET)
     if hour.failed_checks:
         context.log.error(f"{hour.key} not published: {', '.join(hour.failed_checks)} failed")
-        record_check_results(context, records_key, hour.key, hour.results)
+        record_check_results(context, records_key, hour.key, [*hour.results, *warnings])
         return False
     start = hour_start(hour.key)
     if RECORDS_ASSET in selected:
@@ -234,7 +287,7 @@ def _publish_in_range_run(context: dg.AssetExecutionContext, lake: Lake, hour: _
             "dagster/row_count": manifest.total_rows,
             **hour.metadata,
         }
-        record_published_partition(context, records_key, hour.key, metadata, hour.results)
+        record_published_partition(context, records_key, hour.key, metadata, [*hour.results, *warnings])
     if QUARANTINE_ASSET in selected:
         partition = lake.hour(QUARANTINE_ASSET, start)
         manifest = lake.write_records(partition, hour.quarantine, None)

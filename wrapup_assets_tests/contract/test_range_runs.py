@@ -85,6 +85,8 @@ def test_a_range_run_records_each_hour_with_its_own_metadata_and_checks_and_keep
         for key in passed_hours
     }
     assert verdicts == dict.fromkeys(verdicts, (True, True))
+    reconciliation = dg.AssetCheckKey(RECORDS, "reconciled_with_genesys_aggregates")
+    assert [latest_check_verdict(instance, reconciliation, key) for key in passed_hours] == [(True, True)] * 3
     assert latest_check_verdict(instance, dg.AssetCheckKey(RECORDS, QUARANTINE_CHECK), FAILING_HOUR)[0] is False
 
 
