@@ -18,10 +18,10 @@ import dagster as dg
 
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema, top_wrap_up_codes_markdown
 from wrapup_assets.assets.range_runs import (
+    PartitionOutcome,
     daily_backfill_policy,
     is_range_run,
-    record_check_results,
-    record_published_partition,
+    record_partitions,
 )
 from wrapup_assets.automation.conditions import daily_compaction_condition
 from wrapup_assets.checks import (
@@ -81,22 +81,27 @@ def wrapup_daily(context: dg.AssetExecutionContext, io_manager: dg.ResourceParam
         yield from published_then_checked(key, results, outputs)
         return
     failed = []
-    for key in context.partition_keys:
-        scan = _scan(context, lake, key)
-        results = _results(scan)
-        if not scan.passed:
-            context.log.error(f"{key} not published: its checks failed")
-            record_check_results(context, dg.AssetKey(DAILY_ASSET), key, results)
-            failed.append(key)
-            continue
-        partition = lake.day(DAILY_ASSET, _day_start(key))
-        manifest = lake.write_records(partition, DayRecords(lake, scan).reader(), SCHEMA_VERSION)
-        metadata = {
-            **published_partition_metadata(lake, partition, manifest),
-            "dagster/row_count": manifest.total_rows,
-            **_metadata(scan),
-        }
-        record_published_partition(context, dg.AssetKey(DAILY_ASSET), key, metadata, results)
+    outcomes: list[PartitionOutcome] = []
+    daily = dg.AssetKey(DAILY_ASSET)
+    try:
+        for key in context.partition_keys:
+            scan = _scan(context, lake, key)
+            results = _results(scan)
+            if not scan.passed:
+                context.log.error(f"{key} not published: its checks failed")
+                outcomes.append(PartitionOutcome(daily, key, None, results))
+                failed.append(key)
+                continue
+            partition = lake.day(DAILY_ASSET, _day_start(key))
+            manifest = lake.write_records(partition, DayRecords(lake, scan).reader(), SCHEMA_VERSION)
+            metadata = {
+                **published_partition_metadata(lake, partition, manifest),
+                "dagster/row_count": manifest.total_rows,
+                **_metadata(scan),
+            }
+            outcomes.append(PartitionOutcome(daily, key, metadata, results))
+    finally:
+        record_partitions(context, outcomes)
     if failed:
         raise ChecksFailed(
             description=(

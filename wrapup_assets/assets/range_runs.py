@@ -16,6 +16,7 @@ gets its failed evaluations and no materialization: nothing of it is published.
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
@@ -41,22 +42,68 @@ def is_range_run(context: dg.AssetExecutionContext) -> bool:
     return context.has_partition_key_range and len(context.partition_keys) > 1
 
 
-def record_published_partition(
-    context: dg.AssetExecutionContext,
-    asset_key: dg.AssetKey,
-    partition_key: str,
-    metadata: Mapping[str, object],
-    results: Sequence[dg.AssetCheckResult],
-) -> None:
-    """Log a partition published inside a range run, then its check results attached to it."""
-    context.log_event(dg.AssetMaterialization(asset_key=asset_key, partition=partition_key, metadata=metadata))
-    (materialization,) = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition_key]), limit=1
-    ).records
-    target = AssetCheckEvaluationTargetMaterializationData(
-        storage_id=materialization.storage_id, run_id=materialization.run_id, timestamp=materialization.timestamp
+@dataclass(frozen=True)
+class PartitionOutcome:
+    """What to record about one partition of a range run: its materialization's metadata (None when
+    it was not published) and its check results."""
+
+    asset_key: dg.AssetKey
+    partition_key: str
+    metadata: Mapping[str, object] | None
+    results: Sequence[dg.AssetCheckResult] = ()
+
+
+def record_partitions(context: dg.AssetExecutionContext, outcomes: Sequence[PartitionOutcome]) -> None:
+    """Record the partitions of a range run: each published one as its materialization followed by
+    its check results attached to it, the others by their check results alone.
+
+    Called once the run's partitions are published (or from a `finally` when the run stops early),
+    not as each is published, and the materializations that gate other assets first, in one
+    stretch: the days of a range of hours then become ready for the daily compaction together, and
+    the backfill daemon launches one run for them instead of one for whatever days were ready at
+    each of its iterations. The check results follow, then the materializations without results
+    (the quarantine).
+    """
+    published = [outcome for outcome in outcomes if outcome.metadata is not None]
+    for outcome in published:
+        if outcome.results:
+            _log_materialization(context, outcome)
+    targets = _latest_materializations(context, [outcome for outcome in published if outcome.results])
+    for outcome in outcomes:
+        if outcome.results:
+            target = targets.get((outcome.asset_key, outcome.partition_key)) if outcome.metadata is not None else None
+            record_check_results(context, outcome.asset_key, outcome.partition_key, outcome.results, target)
+    for outcome in published:
+        if not outcome.results:
+            _log_materialization(context, outcome)
+
+
+def _log_materialization(context: dg.AssetExecutionContext, outcome: PartitionOutcome) -> None:
+    context.log_event(
+        dg.AssetMaterialization(asset_key=outcome.asset_key, partition=outcome.partition_key, metadata=outcome.metadata)
     )
-    record_check_results(context, asset_key, partition_key, results, target)
+
+
+def _latest_materializations(
+    context: dg.AssetExecutionContext, outcomes: Sequence[PartitionOutcome]
+) -> dict[tuple[dg.AssetKey, str], AssetCheckEvaluationTargetMaterializationData]:
+    """The latest materialization of each outcome's partition (the one just logged), as a check
+    evaluation's target."""
+    targets = {}
+    for asset_key in {outcome.asset_key for outcome in outcomes}:
+        keys = [outcome.partition_key for outcome in outcomes if outcome.asset_key == asset_key]
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=keys, storage_ids=None),
+            limit=len(keys) * 4,
+        ).records
+        for record in records:  # newest first: keep the first seen per partition
+            targets.setdefault(
+                (asset_key, record.partition_key),
+                AssetCheckEvaluationTargetMaterializationData(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+                ),
+            )
+    return targets
 
 
 def record_check_results(

@@ -33,10 +33,11 @@ from wrapup_assets.assets.metadata import (
     top_wrap_up_codes_markdown,
 )
 from wrapup_assets.assets.range_runs import (
+    PartitionOutcome,
     hourly_backfill_policy,
     is_range_run,
     record_check_results,
-    record_published_partition,
+    record_partitions,
 )
 from wrapup_assets.checks import (
     RECONCILIATION_CHECK,
@@ -153,11 +154,16 @@ def wrapup_records(
         # each hour is reconciled here, against one aggregates query for the whole range.
         responses = _aggregates_by_hour(context, genesys, context.partition_keys)
         failed = []
-        for key in context.partition_keys:
-            hour = _build_hour(context, lake, key, spool_path, config, checked=True)
-            reconciled = [_reconciliation(hour, responses)] if responses is not None else []
-            if not _publish_in_range_run(context, lake, hour, selected, reconciled):
-                failed.append(hour)
+        outcomes: list[PartitionOutcome] = []
+        try:
+            for key in context.partition_keys:
+                hour = _build_hour(context, lake, key, spool_path, config, checked=True)
+                reconciled = [_reconciliation(hour, responses)] if responses is not None else []
+                outcomes += _publish_in_range_run(context, lake, hour, selected, reconciled)
+                if hour.failed_checks:
+                    failed.append(hour)
+        finally:
+            record_partitions(context, outcomes)
     if failed:
         named = "; ".join(f"{hour.key} ({', '.join(hour.failed_checks)})" for hour in failed[:FIRST_FAILED_HOURS])
         more = f" and {len(failed) - FIRST_FAILED_HOURS} more" if len(failed) > FIRST_FAILED_HOURS else ""
@@ -269,16 +275,16 @@ def _publish_in_range_run(
     hour: _BuiltHour,
     selected: set[str],
     warnings: list[dg.AssetCheckResult],
-) -> bool:
-    """Publish a checked hour of a range run and record it with its check results (and `warnings`,
-    non-blocking results); record only the results of an hour that did not pass. True when the
-    hour was published."""
+) -> list[PartitionOutcome]:
+    """Publish a checked hour of a range run; what to record about it: its materializations and
+    check results (with `warnings`, non-blocking results), or only the results of an hour that did
+    not pass."""
     records_key = dg.AssetKey(RECORDS_ASSET)
     if hour.failed_checks:
         context.log.error(f"{hour.key} not published: {', '.join(hour.failed_checks)} failed")
-        record_check_results(context, records_key, hour.key, [*hour.results, *warnings])
-        return False
+        return [PartitionOutcome(records_key, hour.key, None, [*hour.results, *warnings])]
     start = hour_start(hour.key)
+    outcomes = []
     if RECORDS_ASSET in selected:
         partition = lake.hour(RECORDS_ASSET, start)
         manifest = lake.write_records(partition, hour.spooled.reader(), SCHEMA_VERSION)
@@ -287,10 +293,10 @@ def _publish_in_range_run(
             "dagster/row_count": manifest.total_rows,
             **hour.metadata,
         }
-        record_published_partition(context, records_key, hour.key, metadata, [*hour.results, *warnings])
+        outcomes.append(PartitionOutcome(records_key, hour.key, metadata, [*hour.results, *warnings]))
     if QUARANTINE_ASSET in selected:
         partition = lake.hour(QUARANTINE_ASSET, start)
         manifest = lake.write_records(partition, hour.quarantine, None)
         metadata = {**published_partition_metadata(lake, partition, manifest), "dagster/row_count": manifest.total_rows}
-        context.log_event(dg.AssetMaterialization(asset_key=QUARANTINE_ASSET, partition=hour.key, metadata=metadata))
-    return True
+        outcomes.append(PartitionOutcome(dg.AssetKey(QUARANTINE_ASSET), hour.key, metadata))
+    return outcomes
