@@ -28,6 +28,7 @@ demo: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 test: $(INSTALLED)
 	$(BIN)/ruff check wrapup_assets wrapup_assets_tests
 	$(BIN)/ruff format --check wrapup_assets wrapup_assets_tests
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## dev: the Dagster UI on workspace.yaml (embedded emulator unless GENESYS_* are set)

@@ -5,13 +5,13 @@ anything is published: a failed check is recorded on the partition that caused i
 check specs), and the asset then stops, so bad rows never reach the lake or the daily files.
 
 Warnings run as their own checks after the hour is published: reconciliation against the Genesys
-aggregates (a partitioned check, so it reads only its hour and is recorded on it) and freshness of
-the newest hour (reads Dagster's record of materialized partitions, never the data).
+aggregates (a partitioned check, so it reads only its hour and is recorded on it). Freshness of the
+newest hour is in `assets/freshness.py`.
 """
 
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 
 import dagster as dg
 import pyarrow as pa
@@ -20,7 +20,6 @@ from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.partitions import hourly_partitions
 from wrapup_assets.records.batch_checks import BatchChecks, KeyTables
-from wrapup_assets.records.freshness import DEFAULT_MAX_LAG, check_newest_hour
 from wrapup_assets.records.quarantine import QuarantinedConversation, check_quarantined_fraction
 from wrapup_assets.records.reconciliation import (
     DEFAULT_TOLERANCE,
@@ -35,7 +34,6 @@ SCHEMA_CHECK = "record_schema"
 KEY_CHECK = "key_unique"
 QUARANTINE_CHECK = "quarantine_within_threshold"
 RECONCILIATION_CHECK = "reconciled_with_genesys_aggregates"
-FRESHNESS_CHECK = "newest_hour_fresh"
 RECORDS_ASSET_KEY = dg.AssetKey("wrapup_records")
 
 
@@ -167,14 +165,6 @@ class ReconciliationConfig(dg.Config):
     """Per wrap-up code, the allowed difference as a share of the larger count (default 5%)."""
 
 
-class FreshnessConfig(dg.Config):
-    """Settings of the freshness check."""
-
-    max_lag_hours: float = DEFAULT_MAX_LAG / timedelta(hours=1)
-    """How long after its end the newest hour may still be the newest (default: settle delay 2 h
-    + the hour + 1 h margin = 4 h)."""
-
-
 def _reconciliation_check() -> dg.AssetChecksDefinition:
     # Partitioned checks are a Dagster preview (1.13): silence its warning here only.
     with warnings.catch_warnings():
@@ -211,22 +201,6 @@ def _reconciliation_check() -> dg.AssetChecksDefinition:
     return reconciled_with_genesys_aggregates
 
 
-@dg.asset_check(
-    asset=RECORDS_ASSET_KEY,
-    name=FRESHNESS_CHECK,
-    blocking=False,
-    description="The newest materialized hour of wrapup_records ended no longer ago than max_lag_hours.",
-)
-def newest_hour_fresh(context: dg.AssetCheckExecutionContext, config: FreshnessConfig) -> dg.AssetCheckResult:
-    materialized = context.instance.get_materialized_partitions(RECORDS_ASSET_KEY)
-    newest_end = None
-    if materialized:
-        newest_end = hourly_partitions.time_window_for_partition_key(max(materialized)).end.astimezone(UTC)
-    outcome = check_newest_hour(newest_end, datetime.now(UTC), timedelta(hours=config.max_lag_hours))
-    (result,) = check_results([(FRESHNESS_CHECK, outcome)], dg.AssetCheckSeverity.WARN)
-    return result
-
-
 reconciled_with_genesys_aggregates = _reconciliation_check()
 
-ALL_CHECKS = [reconciled_with_genesys_aggregates, newest_hour_fresh]
+ALL_CHECKS = [reconciled_with_genesys_aggregates]

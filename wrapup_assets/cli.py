@@ -1,4 +1,5 @@
-"""The `wrapup-assets` command: the demo (a whole UTC day on the emulator) and the standalone emulator."""
+"""The `wrapup-assets` command: the demo (a whole UTC day on the emulator), the standalone emulator, and
+`sql` (DuckDB over the lake)."""
 
 import argparse
 import os
@@ -11,8 +12,10 @@ from pathlib import Path
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator, serve
 from wrapup_assets.emulator.faults import FAULTS_BY_NAME, RETRYABLE_FAULT_NAMES
+from wrapup_assets.lake.location import DEFAULT_LAKE_URL, LAKE_URL_ENV_VAR
 
 DEMO_DAY = "2024-05-01"
+DIRECTORY_ASSETS = ("genesys_queues", "genesys_users", "genesys_divisions", "wrapup_codes", "queue_wrapup_codes")
 BANNER_WIDTH = 78
 
 
@@ -24,8 +27,15 @@ class PartitionReport:
     rows: int
     files: int
     bytes: int
-    checks: str
+    checks_passed: tuple[str, ...]
+    checks_failed: tuple[str, ...]
     seconds: float
+
+    @property
+    def checks(self) -> str:
+        """What the partition's checks said, for its progress line."""
+        outcomes = [f"{name} passed" for name in self.checks_passed] + [f"{name} FAILED" for name in self.checks_failed]
+        return ", ".join(outcomes) or "no checks"
 
 
 def _loud(message: str) -> None:
@@ -37,29 +47,50 @@ def _report(result, asset_name: str, partition: str, seconds: float) -> Partitio
     materializations = result.asset_materializations_for_node(asset_name)
     metadata = {key: value.value for key, value in materializations[0].metadata.items()} if materializations else {}
     evaluations = [e for e in result.get_asset_check_evaluations() if e.asset_key.path[-1] == asset_name]
-    checks = ", ".join(f"{e.check_name} {'passed' if e.passed else 'FAILED'}" for e in evaluations) or "none"
     return PartitionReport(
         partition=partition,
         rows=int(metadata.get("dagster/row_count", 0)),
         files=int(metadata.get("file_count", 0)),
         bytes=int(metadata.get("bytes", 0)),
-        checks=checks,
+        checks_passed=tuple(e.check_name for e in evaluations if e.passed),
+        checks_failed=tuple(e.check_name for e in evaluations if not e.passed),
         seconds=seconds,
     )
 
 
+def _checks_summary(reports: Sequence[PartitionReport]) -> str:
+    """How many check evaluations passed and which failed, over the demo's runs."""
+    passed = sum(len(report.checks_passed) for report in reports)
+    failed = [f"{name} on {report.partition}" for report in reports for name in report.checks_failed]
+    if not failed:
+        return f"all {passed} check evaluations passed"
+    return f"{passed} check evaluations passed, {len(failed)} FAILED ({'; '.join(failed)})"
+
+
 def _run_partition(job, partition_key: str | None, instance, asset_name: str) -> PartitionReport:
+    return _run_assets(job, partition_key, instance, [asset_name])[0]
+
+
+def _run_assets(
+    job, partition_key: str | None, instance, asset_names: Sequence[str], ops_config: dict | None = None
+) -> list[PartitionReport]:
+    """Run a job for a partition and report each named asset's materialization."""
     quiet_logs = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     started = time.monotonic()
     result = job.execute_in_process(
-        partition_key=partition_key, instance=instance, run_config=quiet_logs, raise_on_error=False
+        partition_key=partition_key,
+        instance=instance,
+        run_config={**quiet_logs, **({"ops": ops_config} if ops_config else {})},
+        raise_on_error=False,
     )
-    report = _report(result, asset_name, partition_key or "-", time.monotonic() - started)
+    seconds = time.monotonic() - started
     if not result.success:
         raise SystemExit(
             f"The run for {job.name} {partition_key or ''} failed (run id {result.run_id}); see the logs above."
         )
-    return report
+    return [
+        _report(result, name, name if len(asset_names) > 1 else partition_key or "-", seconds) for name in asset_names
+    ]
 
 
 def _print_progress(report: PartitionReport) -> None:
@@ -122,7 +153,8 @@ def run_demo(day: str, lake: Path, dagster_home: Path, conversations_per_hour: i
         instance = dg.DagsterInstance.get()
         started = time.monotonic()
         print("\nwrapup_codes (catalog):", flush=True)
-        _print_progress(_run_partition(defs.resolve_job_def("wrapup_codes_job"), None, instance, "wrapup_codes"))
+        catalog = _run_partition(defs.resolve_job_def("wrapup_codes_job"), None, instance, "wrapup_codes")
+        _print_progress(catalog)
         print(f"\nwrapup_records, 24 hours of {day}:", flush=True)
         hourly_job = defs.resolve_job_def("hourly_ingest_job")
         hourly = []
@@ -132,18 +164,52 @@ def run_demo(day: str, lake: Path, dagster_home: Path, conversations_per_hour: i
         print(f"\nwrapup_daily {day}:", flush=True)
         daily = _run_partition(defs.resolve_job_def("daily_compaction_job"), day, instance, "wrapup_daily")
         _print_progress(daily)
+        print("\nHistories (queues, users, divisions, codes) and the queues' offered codes:", flush=True)
+        # The emulator's clock is now, so the snapshot of the queues' codes is today's mapping.
+        late_snapshot = {"queue_wrapup_codes": {"config": {"allow_late_snapshot": True}}}
+        directory = _run_assets(
+            defs.resolve_job_def("directory_job"), day, instance, DIRECTORY_ASSETS, ops_config=late_snapshot
+        )
+        for report in directory:
+            _print_progress(report)
+        print(f"\nwrapup_summary_daily {day}:", flush=True)
+        summary = _run_partition(defs.resolve_job_def("summary_job"), day, instance, "wrapup_summary_daily")
+        _print_progress(summary)
         elapsed = time.monotonic() - started
 
     print(
         f"\nSummary: {sum(r.rows for r in hourly)} rows in 24 hourly partitions "
         f"({sum(r.bytes for r in hourly):,} bytes), {daily.rows} rows in {daily.files} daily file(s) "
-        f"({daily.bytes:,} bytes); every check passed; {elapsed:.0f} s."
+        f"({daily.bytes:,} bytes); {_checks_summary([catalog, *hourly, daily, *directory, summary])}; {elapsed:.0f} s."
     )
     _query_lake(lake, day)
+    print(f"\nThe mart, the histories and the as-of view, in DuckDB: .venv/bin/wrapup-assets sql --lake {lake}")
     _loud(
         "That was the EMULATOR. To see these runs in the UI: make dev. For a real org set GENESYS_REGION\n"
         "(or GENESYS_API_URL + GENESYS_LOGIN_URL), GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET (see README)."
     )
+
+
+def run_sql(lake_url: str, statement: str | None) -> None:
+    """Open DuckDB over the lake: run `statement` and print its rows, or start the interactive shell."""
+    import duckdb
+
+    from wrapup_assets.sql_shell import open_lake, run_statement, shell
+
+    connection, views = open_lake(lake_url)
+    if not views:
+        raise SystemExit(
+            f"No dataset found under {lake_url}: materialize some (make demo) or check --lake / {LAKE_URL_ENV_VAR}"
+        )
+    try:
+        if statement is not None:
+            run_statement(connection, statement)
+        else:
+            shell(connection, views)
+    except duckdb.Error as error:
+        raise SystemExit(f"Error: {error}") from None
+    finally:
+        connection.close()
 
 
 def _day(value: str) -> str:
@@ -151,12 +217,12 @@ def _day(value: str) -> str:
     try:
         datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a day in the form YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a UTC day: give YYYY-MM-DD, e.g. {DEMO_DAY}") from None
     return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: `demo` and `emulator`."""
+    """The command line: `demo`, `sql` and `emulator`."""
     parser = argparse.ArgumentParser(prog="wrapup-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -171,6 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--conversations-per-hour", type=int, default=EmulatorConfig.conversations_per_hour, help="peak-hour volume"
+    )
+
+    sql = commands.add_parser("sql", help="DuckDB with views over the lake (records, daily, summary, histories)")
+    sql.add_argument(
+        "--lake",
+        default=None,
+        help="lake root: a directory or s3://bucket/prefix (default WRAPUP_LAKE_URL, else ./data/lake)",
+    )
+    sql.add_argument(
+        "-c", "--command", dest="command_text", default=None, help="run one SQL statement, print its rows and exit"
     )
 
     emulator = commands.add_parser("emulator", help="serve the Genesys Cloud emulator until interrupted")
@@ -213,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "demo":
         run_demo(args.day, args.lake, args.dagster_home, args.conversations_per_hour)
+    elif args.command == "sql":
+        run_sql(args.lake or os.environ.get(LAKE_URL_ENV_VAR) or DEFAULT_LAKE_URL, args.command_text)
     else:
         try:
             config = EmulatorConfig(

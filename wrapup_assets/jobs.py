@@ -2,8 +2,18 @@
 
 import dagster as dg
 
-from wrapup_assets.assets import raw_conversation_pages, wrapup_codes, wrapup_daily, wrapup_records
-from wrapup_assets.checks import newest_hour_fresh
+from wrapup_assets.assets import (
+    genesys_divisions,
+    genesys_queues,
+    genesys_users,
+    queue_wrapup_codes,
+    raw_conversation_pages,
+    wrapup_codes,
+    wrapup_daily,
+    wrapup_records,
+    wrapup_summary_daily,
+)
+from wrapup_assets.assets.freshness import newest_hour_fresh
 from wrapup_assets.partitions import daily_partitions, hourly_partitions
 
 hourly_ingest_job = dg.define_asset_job(
@@ -25,6 +35,18 @@ wrapup_codes_job = dg.define_asset_job(
     selection=[wrapup_codes],
     description="Refresh the wrap-up code catalog.",
 )
+directory_job = dg.define_asset_job(
+    "directory_job",
+    selection=[wrapup_codes, genesys_queues, genesys_users, genesys_divisions, queue_wrapup_codes],
+    partitions_def=daily_partitions,
+    description="Refresh the histories (codes, queues, users, divisions) and snapshot a day's queue codes.",
+)
+summary_job = dg.define_asset_job(
+    "summary_job",
+    selection=[wrapup_summary_daily],
+    partitions_def=daily_partitions,
+    description="Aggregate a UTC day of wrapup_daily into wrapup_summary_daily, named as of the day.",
+)
 
 freshness_check_job = dg.define_asset_job(
     "freshness_check_job",
@@ -32,4 +54,11 @@ freshness_check_job = dg.define_asset_job(
     description="Warn when the newest hourly partition of wrapup_records is older than allowed.",
 )
 
-ALL_JOBS = [hourly_ingest_job, daily_compaction_job, wrapup_codes_job, freshness_check_job]
+ALL_JOBS = [
+    hourly_ingest_job,
+    daily_compaction_job,
+    wrapup_codes_job,
+    directory_job,
+    summary_job,
+    freshness_check_job,
+]

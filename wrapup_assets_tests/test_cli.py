@@ -4,6 +4,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dagster as dg
 import pyarrow.parquet as pq
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
@@ -43,6 +44,20 @@ def test_dagster_asset_materialize_writes_the_hour_and_leaks_no_secret(tmp_path:
     assert sorted(rows, key=key) == sorted(expected, key=key)
     assert files_containing(home, SECRET.encode()) == []
     assert files_containing(lake, SECRET.encode()) == []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        evaluations = [
+            record.event_log_entry.dagster_event.event_specific_data
+            for record in instance.get_records_for_run(
+                instance.get_runs()[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            ).records
+        ]
+        assert {(e.check_name, e.passed) for e in evaluations} == {
+            ("record_schema", True),
+            ("key_unique", True),
+            ("quarantine_within_threshold", True),
+            ("reconciled_with_genesys_aggregates", True),
+        }, "a historical hour leaves no failed check, freshness is left to its schedule"
+        assert {run.tags["wrapup/genesys"] for run in instance.get_runs()} == {"emulator"}
 
 
 def test_missing_client_secret_fails_before_any_api_call(tmp_path: Path):

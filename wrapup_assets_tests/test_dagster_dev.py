@@ -79,7 +79,7 @@ def test_dagster_dev_lists_the_partitions_schedules_and_sensors(dagster_dev):
         if node["partitionDefinition"]
     }
     assert partitions["raw_conversation_pages"] == partitions["wrapup_records"] == ("TIME_WINDOW", HOUR_FORMAT)
-    assert partitions["wrapup_daily"] == ("TIME_WINDOW", "%Y-%m-%d")
+    assert partitions["wrapup_daily"] == partitions["wrapup_summary_daily"] == ("TIME_WINDOW", "%Y-%m-%d")
 
     automation = client._execute(AUTOMATION_QUERY, {"repository": REPOSITORY})
     schedules = {
@@ -90,6 +90,7 @@ def test_dagster_dev_lists_the_partitions_schedules_and_sensors(dagster_dev):
         "hourly_ingest_schedule": ("10 * * * *", "UTC", "hourly_ingest_job"),
         "restatement_schedule": ("30 3 * * *", "UTC", "hourly_ingest_job"),
         "freshness_schedule": ("40 * * * *", "UTC", "freshness_check_job"),
+        "directory_schedule": ("20 0 * * *", "UTC", "directory_job"),
     }
     # On the embedded emulator the API-calling automation starts stopped (WRAPUP_AUTOMATION), while
     # the daily compaction, which never calls Genesys, runs by default.
@@ -97,6 +98,7 @@ def test_dagster_dev_lists_the_partitions_schedules_and_sensors(dagster_dev):
         "hourly_ingest_schedule": "STOPPED",
         "restatement_schedule": "STOPPED",
         "freshness_schedule": "STOPPED",
+        "directory_schedule": "STOPPED",
     }
     sensors = {
         s["name"]: (s["sensorType"], s["sensorState"]["status"]) for s in automation["sensorsOrError"]["results"]
@@ -104,4 +106,5 @@ def test_dagster_dev_lists_the_partitions_schedules_and_sensors(dagster_dev):
     assert sensors == {
         "catch_up_sensor": ("STANDARD", "STOPPED"),
         "daily_compaction_sensor": ("AUTO_MATERIALIZE", "RUNNING"),
+        "summary_sensor": ("AUTO_MATERIALIZE", "RUNNING"),
     }

@@ -17,6 +17,11 @@ def test_asset_keys_are_the_contract():
         "wrapup_records_quarantine",
         "wrapup_daily",
         "wrapup_codes",
+        "genesys_queues",
+        "genesys_users",
+        "genesys_divisions",
+        "queue_wrapup_codes",
+        "wrapup_summary_daily",
     }
 
 
@@ -30,6 +35,9 @@ def test_check_keys_are_the_contract():
         ("wrapup_daily", "key_unique"),
         ("wrapup_records", "reconciled_with_genesys_aggregates"),
         ("wrapup_records", "newest_hour_fresh"),
+        ("wrapup_summary_daily", "key_unique"),
+        ("wrapup_summary_daily", "sessions_equal_daily_rows"),
+        ("wrapup_summary_daily", "summary_schema"),
     }
 
 
@@ -38,6 +46,8 @@ def test_jobs():
         "hourly_ingest_job",
         "daily_compaction_job",
         "wrapup_codes_job",
+        "directory_job",
+        "summary_job",
         "freshness_check_job",
     }
 
@@ -47,8 +57,9 @@ def test_schedules_and_sensors():
         "hourly_ingest_schedule": "hourly_ingest_job",
         "restatement_schedule": "hourly_ingest_job",
         "freshness_schedule": "freshness_check_job",
+        "directory_schedule": "directory_job",
     }
-    assert {sensor.name for sensor in defs.sensors} == {"catch_up_sensor", "daily_compaction_sensor"}
+    assert {sensor.name for sensor in defs.sensors} == {"catch_up_sensor", "daily_compaction_sensor", "summary_sensor"}
 
 
 def test_the_daily_automation_runs_by_default_and_covers_only_wrapup_daily():
@@ -57,4 +68,4 @@ def test_the_daily_automation_runs_by_default_and_covers_only_wrapup_daily():
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     graph = defs.resolve_asset_graph()
     automated = {key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).automation_condition}
-    assert automated == {"wrapup_daily"}
+    assert automated == {"wrapup_daily", "wrapup_summary_daily"}

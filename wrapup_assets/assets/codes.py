@@ -16,14 +16,14 @@ from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.records.codes_history import (
+    CODE_HISTORY,
     CODE_HISTORY_SCHEMA,
     FIRST_CHANGES,
     catalog_codes,
-    history_table,
-    history_versions,
+    catalog_snapshot,
     is_code_history,
-    merge_code_history,
 )
+from wrapup_assets.records.scd import merge_history
 
 CODES_DATASET = "wrapup_codes"
 
@@ -53,15 +53,12 @@ def wrapup_codes(
         context.log.warning("The stored wrapup_codes is a catalog snapshot, not a history: starting a new history")
         stored = None
     catalog = catalog_codes(active, deleted)
-    versions, changes = merge_code_history(
-        history_versions(stored) if stored is not None else [], catalog, refreshed_at
-    )
-    if changes.missing_from_catalog:
+    table, changes = merge_history(CODE_HISTORY, stored, catalog_snapshot(catalog), refreshed_at)
+    if changes.missing:
         context.log.warning(
-            f"{len(changes.missing_from_catalog)} codes of the history are missing from both catalog listings "
-            f"(kept unchanged): {', '.join(changes.missing_from_catalog[:FIRST_CHANGES])}"
+            f"{len(changes.missing)} codes of the history are missing from both catalog listings "
+            f"(kept unchanged): {', '.join(changes.missing[:FIRST_CHANGES])}"
         )
-    table = history_table(versions)
     current_states = [catalog[code_id].version.state for code_id in catalog]
     return dg.Output(
         table,
@@ -69,9 +66,9 @@ def wrapup_codes(
             "active_codes": current_states.count("active"),
             "deleted_codes": current_states.count("deleted"),
             "versions": table.num_rows,
-            "new_codes": len(changes.new_codes),
-            "changed_codes": len(changes.changed_codes),
-            "codes_missing_from_catalog": len(changes.missing_from_catalog),
+            "new_codes": len(changes.new),
+            "changed_codes": len(changes.changed),
+            "codes_missing_from_catalog": len(changes.missing),
             "changes": dg.MetadataValue.md(
                 "\n".join(f"- {line}" for line in changes.descriptions[:FIRST_CHANGES]) or "_No change._"
             ),

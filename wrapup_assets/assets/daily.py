@@ -12,10 +12,11 @@ bounded by a few batches plus the day's key hashes (8 bytes a row), not by the d
 with its own check results.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import dagster as dg
 
+from wrapup_assets.assets.conditions import daily_compaction_condition
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema, top_wrap_up_codes_markdown
 from wrapup_assets.assets.range_runs import (
     PartitionOutcome,
@@ -23,7 +24,6 @@ from wrapup_assets.assets.range_runs import (
     is_range_run,
     record_partitions,
 )
-from wrapup_assets.automation.conditions import daily_compaction_condition
 from wrapup_assets.checks import (
     KEY_CHECK,
     SCHEMA_CHECK,
@@ -34,13 +34,12 @@ from wrapup_assets.checks import (
 )
 from wrapup_assets.lake.io_manager import LakeIOManager, published_partition_metadata
 from wrapup_assets.lake.lake import Lake
-from wrapup_assets.partitions import DAY_KEY_FORMAT, daily_partitions
+from wrapup_assets.partitions import HOUR, daily_partitions, day_start
 from wrapup_assets.records.compaction import DayRecords, DayScan, scan_day
 from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION
 
 DAILY_ASSET = "wrapup_daily"
 RECORDS_DATASET = "wrapup_records"
-HOUR = timedelta(hours=1)
 
 
 @dg.multi_asset(
@@ -92,7 +91,7 @@ def wrapup_daily(context: dg.AssetExecutionContext, io_manager: dg.ResourceParam
                 outcomes.append(PartitionOutcome(daily, key, None, results))
                 failed.append(key)
                 continue
-            partition = lake.day(DAILY_ASSET, _day_start(key))
+            partition = lake.day(DAILY_ASSET, day_start(key))
             manifest = lake.write_records(partition, DayRecords(lake, scan).reader(), SCHEMA_VERSION)
             metadata = {
                 **published_partition_metadata(lake, partition, manifest),
@@ -112,15 +111,11 @@ def wrapup_daily(context: dg.AssetExecutionContext, io_manager: dg.ResourceParam
         )
 
 
-def _day_start(key: str) -> datetime:
-    return datetime.strptime(key, DAY_KEY_FORMAT).replace(tzinfo=UTC)
-
-
 def _scan(context: dg.AssetExecutionContext, lake: Lake, key: str) -> DayScan:
     """Pass one over the day's 24 published hours (an error naming those not published)."""
-    day_start = _day_start(key)
-    hours = lake.published_all([lake.hour(RECORDS_DATASET, day_start + hour * HOUR) for hour in range(24)])
-    scan = scan_day(lake, hours, day_start, day_start + timedelta(days=1))
+    first_hour = day_start(key)
+    hours = lake.published_all([lake.hour(RECORDS_DATASET, first_hour + hour * HOUR) for hour in range(24)])
+    scan = scan_day(lake, hours, first_hour, first_hour + timedelta(days=1))
     if scan.passed and not scan.hours_in_order:
         context.log.warning(
             f"The hours of {key} overlap in time (an hour holds rows of another): sorting the day as a whole, in memory"

@@ -31,5 +31,18 @@ def top_wrap_up_codes_markdown(counts: pa.Table, limit: int = 10) -> str:
     top = counts.sort_by([("rows", "descending"), ("wrap_up_code_id", "ascending")]).slice(0, limit)
     lines = ["| wrap-up code | label | rows |", "|---|---|---:|"]
     for code, label, rows in zip(*(top[column].to_pylist() for column in CODE_COUNTS_SCHEMA.names), strict=True):
-        lines.append(f"| {code or '_(none)_'} | {label or ''} | {rows} |")
+        lines.append(f"| {code or '_(no code)_'} | {label or ''} | {rows} |")
+    return "\n".join(lines)
+
+
+def table_preview_markdown(table: pa.Table, columns: list[str], limit: int = 10) -> str:
+    """The first `limit` rows of `columns` as a markdown table, for a small preview in the UI."""
+    if table.num_rows == 0:
+        return "_No rows._"
+    head = table.select(columns).slice(0, limit).to_pylist()
+    lines = [f"| {' | '.join(columns)} |", f"|{'---|' * len(columns)}"]
+    for row in head:
+        lines.append("| " + " | ".join("" if row[name] is None else str(row[name]) for name in columns) + " |")
+    if table.num_rows > limit:
+        lines.append(f"\n_{limit} of {table.num_rows:,} rows._")
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
 
-from wrapup_assets.partitions import BACKFILL_HOURS_PER_RUN
+from wrapup_assets.settings import load_settings
 
 DAYS_PER_RANGE_RUN = 31
 """Days of `wrapup_daily` per backfill run: the daemon launches the days that became ready in one
@@ -33,7 +33,7 @@ iteration together, so the runs follow the hourly ones rather than their size.""
 with warnings.catch_warnings():
     # backfill_policy is a beta parameter in Dagster 1.13; silenced here only.
     warnings.simplefilter("ignore", dg.BetaWarning)
-    hourly_backfill_policy = dg.BackfillPolicy.multi_run(BACKFILL_HOURS_PER_RUN)
+    hourly_backfill_policy = dg.BackfillPolicy.multi_run(load_settings().backfill_hours_per_run)
     daily_backfill_policy = dg.BackfillPolicy.multi_run(DAYS_PER_RANGE_RUN)
 
 

@@ -1,5 +1,2 @@
-"""Schedules, sensors and the daily automation condition that keep the lake current unattended.
-
-Import the submodules directly: `conditions` is used by the asset definitions, while `schedules`
-and `sensors` import the assets and jobs.
-"""
+"""Schedules and sensors that keep the lake current unattended; they import the assets and jobs,
+never the other way round (the daily automation condition is an asset attribute: `assets.conditions`)."""

@@ -13,13 +13,13 @@ the next hour, whatever minute it runs at, and never on the hour that is still g
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-ONE_HOUR = timedelta(hours=1)
+from wrapup_assets.partitions import HOUR
 
 
 def latest_settled_hour(now: datetime, settle_delay: timedelta) -> datetime:
     """The UTC start of the newest hour that ended at least `settle_delay` before `now`."""
     horizon = now.astimezone(UTC) - settle_delay
-    return horizon.replace(minute=0, second=0, microsecond=0) - ONE_HOUR
+    return horizon.replace(minute=0, second=0, microsecond=0) - HOUR
 
 
 def hours_between(first: datetime, last: datetime) -> Iterator[datetime]:
@@ -27,4 +27,4 @@ def hours_between(first: datetime, last: datetime) -> Iterator[datetime]:
     hour = first
     while hour <= last:
         yield hour
-        hour += ONE_HOUR
+        hour += HOUR

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from wrapup_assets.assets.freshness import FRESHNESS_CHECK_OP
 from wrapup_assets.automation.hours import latest_settled_hour
-from wrapup_assets.automation.settings import AutomationSettings, AutomationStart
 from wrapup_assets.jobs import freshness_check_job, hourly_ingest_job
-from wrapup_assets.partitions import DAY_KEY_FORMAT, day_hour_keys, hour_key, hour_start, hourly_partitions
+from wrapup_assets.partitions import DAY_KEY_FORMAT, HOUR, day_hour_keys, hour_key, hour_start, hourly_partitions
+from wrapup_assets.records.freshness import default_max_lag
+from wrapup_assets.settings import AutomationSettings, AutomationStart
 
 HOURLY_CRON = "10 * * * *"
 """Ten past each hour: any minute works (the settle rule picks the hour), off the top of the hour
@@ -88,12 +90,15 @@ def build_restatement_schedule(settings: AutomationSettings) -> dg.ScheduleDefin
 
 
 def build_freshness_schedule(settings: AutomationSettings) -> dg.ScheduleDefinition:
-    """Each hour, after the export, check that the lake's newest hour is recent enough."""
+    """Each hour, after the export, check that the lake's newest hour is recent enough; the lag
+    allowed follows the settle delay."""
+    max_lag_hours = default_max_lag(settings.settle_delay) / HOUR
     return dg.ScheduleDefinition(
         name="freshness_schedule",
         cron_schedule=FRESHNESS_CRON,
         execution_timezone="UTC",
         job=freshness_check_job,
+        run_config={"ops": {FRESHNESS_CHECK_OP: {"config": {"max_lag_hours": max_lag_hours}}}},
         default_status=schedule_status(settings),
         description="Runs the newest_hour_fresh check (WARN) after each hourly export.",
     )

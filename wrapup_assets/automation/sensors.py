@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from wrapup_assets.assets import wrapup_daily
-from wrapup_assets.automation.hours import ONE_HOUR, hours_between, latest_settled_hour
-from wrapup_assets.automation.settings import AutomationSettings, AutomationStart
+from wrapup_assets.assets.keys import RECORDS_KEY
+from wrapup_assets.automation.hours import HOUR, hours_between, latest_settled_hour
 from wrapup_assets.jobs import hourly_ingest_job
 from wrapup_assets.partitions import hour_key, hourly_partitions
+from wrapup_assets.settings import AutomationSettings, AutomationStart
 
 CATCH_UP_INTERVAL_SECONDS = 60
-RECORDS_KEY = dg.AssetKey("wrapup_records")
-"""An hour is present when its records are: they are the last hourly step."""
 
 
 def _utc_now() -> datetime:
@@ -62,7 +61,7 @@ def build_catch_up_sensor(
         ),
     )
     def catch_up_sensor(context: dg.SensorEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
-        newest = latest_settled_hour(clock(), settings.settle_delay) - ONE_HOUR
+        newest = latest_settled_hour(clock(), settings.settle_delay) - HOUR
         missing, failed = missing_hours(context.instance, hourly_partitions.start, newest)
         if failed:
             context.log.warning(f"{len(failed)} hours failed and are left for a person to re-run, oldest {failed[0]}")

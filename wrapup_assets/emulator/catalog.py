@@ -21,27 +21,32 @@ def wrapup_code_listing(organization: Organization, path: str, params: dict[str,
     state = params.get("includeState", "Active") if path.endswith("/divisionviews") else "Active"
     if state not in STATES:
         raise ApiError(400, f"includeState must be one of {', '.join(STATES)}, got {state!r}")
-    page_size = _positive_int(params, "pageSize", DEFAULT_PAGE_SIZE)
-    page_number = _positive_int(params, "pageNumber", 1)
-    if page_size > MAX_PAGE_SIZE:
-        raise ApiError(400, f"pageSize must be at most {MAX_PAGE_SIZE}, got {page_size}")
+    page_size, page_number = page_parameters(params)
     name_filter = params.get("name", "").rstrip("*").lower()
     codes = sorted(
         (code for code in organization.codes if code.deleted in STATES[state] and name_filter in code.name.lower()),
         key=lambda code: code.name.lower(),
     )
-    page_count = math.ceil(len(codes) / page_size)
-    first = (page_number - 1) * page_size
     extra = {name: params[name] for name in ("name", "includeState") if name in params}
+    return paged_listing([code_entity(code) for code in codes], path, page_size, page_number, extra)
+
+
+def paged_listing(
+    entities: list[dict[str, Any]], path: str, page_size: int, page_number: int, extra: dict[str, str]
+) -> dict[str, Any]:
+    """One page of a Genesys entity listing (`entities`, `pageSize`, `pageNumber`, `total`,
+    `pageCount`, and the page URIs), `extra` being the query parameters the URIs repeat."""
+    page_count = math.ceil(len(entities) / page_size)
+    first = (page_number - 1) * page_size
 
     def page_uri(number: int) -> str:
         return f"{path}?{urlencode({'pageSize': page_size, 'pageNumber': number, **extra})}"
 
     listing: dict[str, Any] = {
-        "entities": [_entity(code) for code in codes[first : first + page_size]],
+        "entities": entities[first : first + page_size],
         "pageSize": page_size,
         "pageNumber": page_number,
-        "total": len(codes),
+        "total": len(entities),
         "pageCount": page_count,
         "firstUri": page_uri(1),
         "selfUri": page_uri(page_number),
@@ -54,6 +59,15 @@ def wrapup_code_listing(organization: Organization, path: str, params: dict[str,
     return listing
 
 
+def page_parameters(params: dict[str, str]) -> tuple[int, int]:
+    """`pageSize` and `pageNumber` of a listing request, with Genesys' defaults and limits."""
+    page_size = _positive_int(params, "pageSize", DEFAULT_PAGE_SIZE)
+    page_number = _positive_int(params, "pageNumber", 1)
+    if page_size > MAX_PAGE_SIZE:
+        raise ApiError(400, f"pageSize must be at most {MAX_PAGE_SIZE}, got {page_size}")
+    return page_size, page_number
+
+
 def _positive_int(params: dict[str, str], name: str, default: int) -> int:
     text = params.get(name)
     if text is None:
@@ -63,7 +77,8 @@ def _positive_int(params: dict[str, str], name: str, default: int) -> int:
     return int(text)
 
 
-def _entity(code: WrapUpCode) -> dict[str, Any]:
+def code_entity(code: WrapUpCode) -> dict[str, Any]:
+    """A code as the SDK's WrapupCode model has it."""
     return {
         "id": code.code_id,
         "name": code.name,

@@ -17,11 +17,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from wrapup_assets.emulator.access import AccessControl, OAuthError
 from wrapup_assets.emulator.aggregates import aggregates_query
-from wrapup_assets.emulator.catalog import wrapup_code_listing
+from wrapup_assets.emulator.catalog import page_parameters, paged_listing, wrapup_code_listing
 from wrapup_assets.emulator.config import EmulatorConfig
 from wrapup_assets.emulator.conversation_json import json_bytes
 from wrapup_assets.emulator.conversation_source import ConversationSource
 from wrapup_assets.emulator.details_query import details_query
+from wrapup_assets.emulator.directory import USER_STATES, directory_for_seed
 from wrapup_assets.emulator.errors import ApiError, error_body, rate_limit_error
 from wrapup_assets.emulator.faults import DETAILS_QUERY_FAULTS, Fault, FaultPlan, faults_named
 from wrapup_assets.emulator.instants import HOUR_MS, to_ms
@@ -128,6 +129,36 @@ def _list_wrapup_codes(emulator: GenesysEmulator, request: _Request) -> _Respons
     return _Response(200, wrapup_code_listing(emulator._source.organization, request.path, request.params))
 
 
+def _listing(request: _Request, entities: list[dict[str, Any]], *repeated: str) -> _Response:
+    page_size, page_number = page_parameters(request.params)
+    extra = {name: request.params[name] for name in repeated if name in request.params}
+    return _Response(200, paged_listing(entities, request.path, page_size, page_number, extra))
+
+
+def _list_divisions(emulator: GenesysEmulator, request: _Request) -> _Response:
+    deleted = request.path.endswith("/deleted")
+    return _listing(request, emulator._directory.division_entities(emulator._source.now_ms(), deleted=deleted))
+
+
+def _list_queues(emulator: GenesysEmulator, request: _Request) -> _Response:
+    return _listing(request, emulator._directory.queue_entities(emulator._source.now_ms()))
+
+
+def _list_users(emulator: GenesysEmulator, request: _Request) -> _Response:
+    state = request.params.get("state", "active")
+    if state not in USER_STATES:
+        raise ApiError(400, f"state must be one of {', '.join(USER_STATES)}, got {state!r}")
+    return _listing(request, emulator._directory.user_entities(emulator._source.now_ms(), state), "state")
+
+
+def _list_queue_wrapup_codes(emulator: GenesysEmulator, request: _Request) -> _Response:
+    queue_id = request.match["queue_id"]
+    codes = emulator._directory.queue_code_entities(queue_id, emulator._source.now_ms())
+    if codes is None:
+        raise ApiError(404, f"Queue {queue_id} not found", code="not.found")
+    return _listing(request, codes)
+
+
 JOB_STATUS_PATH = re.compile(rf"^{DETAILS}/jobs/(?P<job_id>[^/]+)$")
 ROUTES: tuple[tuple[str, re.Pattern[str], Endpoint], ...] = (
     ("POST", re.compile(rf"^{DETAILS}/query$"), _query_details),
@@ -138,6 +169,10 @@ ROUTES: tuple[tuple[str, re.Pattern[str], Endpoint], ...] = (
     ("GET", re.compile(rf"^{DETAILS}/jobs/(?P<job_id>[^/]+)/results$"), _job_results),
     ("POST", re.compile(r"^/api/v2/analytics/conversations/aggregates/query$"), _query_aggregates),
     ("GET", re.compile(r"^/api/v2/routing/wrapupcodes(/divisionviews)?$"), _list_wrapup_codes),
+    ("GET", re.compile(r"^/api/v2/authorization/divisions(/deleted)?$"), _list_divisions),
+    ("GET", re.compile(r"^/api/v2/routing/queues$"), _list_queues),
+    ("GET", re.compile(r"^/api/v2/routing/queues/(?P<queue_id>[^/]+)/wrapupcodes$"), _list_queue_wrapup_codes),
+    ("GET", re.compile(r"^/api/v2/users$"), _list_users),
 )
 
 
@@ -167,6 +202,7 @@ class GenesysEmulator:
         self._source = ConversationSource(config)
         self._access = AccessControl(config)
         self._selector = Selector(self._source)
+        self._directory = directory_for_seed(config.seed)
         self._jobs = JobStore(self._selector)
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()

@@ -1,4 +1,5 @@
-"""The Genesys Cloud calls the exporter makes: conversation details pages, wrap-up codes, aggregates."""
+"""The Genesys Cloud calls the exporter makes: conversation details pages, wrap-up codes, aggregates,
+and the directory (queues, users, divisions, the codes each queue offers)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ DETAILS_JOBS_PATH = "/api/v2/analytics/conversations/details/jobs"
 DETAILS_JOBS_AVAILABILITY_PATH = f"{DETAILS_JOBS_PATH}/availability"
 AGGREGATES_QUERY_PATH = "/api/v2/analytics/conversations/aggregates/query"
 WRAPUP_CODE_DIVISION_VIEWS_PATH = "/api/v2/routing/wrapupcodes/divisionviews"
+QUEUES_PATH = "/api/v2/routing/queues"
+USERS_PATH = "/api/v2/users"
+DIVISIONS_PATH = "/api/v2/authorization/divisions"
+DELETED_DIVISIONS_PATH = "/api/v2/authorization/divisions/deleted"
+# `state` of GET /api/v2/users: active (Genesys' default), inactive, deleted, or any of them.
+ANY_USER_STATE = "any"
 # Results per details-job page; 1000 is the largest the docs mention [UNCONFIRMED], a setting.
 DEFAULT_JOBS_PAGE_SIZE = 1000
 # Only conversations that have ended: an open one has no final wrap-up code yet.
@@ -175,23 +182,44 @@ class GenesysClient:
 
     def list_wrapup_codes(self, include_state: str = "ActiveAndDeleted") -> list[dict]:
         """Every wrap-up code, deleted ones included by default (old conversations reference them)."""
-        codes: list[dict] = []
+        return self.list_entities(WRAPUP_CODE_DIVISION_VIEWS_PATH, {"includeState": include_state})
+
+    def list_queues(self) -> list[dict]:
+        """Every routing queue the client can see (Genesys lists no deleted queues)."""
+        return self.list_entities(QUEUES_PATH)
+
+    def list_users(self, state: str = ANY_USER_STATE) -> list[dict]:
+        """Every user, inactive and deleted ones included by default (old conversations name them)."""
+        return self.list_entities(USERS_PATH, {"state": state})
+
+    def list_divisions(self) -> list[dict]:
+        """Every division of the org."""
+        return self.list_entities(DIVISIONS_PATH)
+
+    def list_deleted_divisions(self) -> list[dict]:
+        """The divisions deleted so far (soft-deleted: their ids stay in old data)."""
+        return self.list_entities(DELETED_DIVISIONS_PATH)
+
+    def list_queue_wrapup_codes(self, queue_id: str) -> list[dict]:
+        """The wrap-up codes a queue offers its agents now."""
+        if not queue_id or "/" in queue_id:
+            raise ValueError(f"{queue_id!r} is not a queue id")
+        return self.list_entities(f"{QUEUES_PATH}/{queue_id}/wrapupcodes")
+
+    def list_entities(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
+        """Every entity of a Genesys entity listing (`entities`, `pageNumber`, `pageCount`), paged
+        by page number until a page is empty or the last page (`pageCount`) was read."""
+        entities: list[dict] = []
         page_number = 1
         while True:
             page = self.request_json(
-                "GET",
-                WRAPUP_CODE_DIVISION_VIEWS_PATH,
-                params={
-                    "pageSize": self.page_size,
-                    "pageNumber": page_number,
-                    "includeState": include_state,
-                },
+                "GET", path, params={"pageSize": self.page_size, "pageNumber": page_number, **(params or {})}
             )
-            entities = page.get("entities") or []
-            codes.extend(entities)
+            page_entities = page.get("entities") or []
+            entities.extend(page_entities)
             page_count = page.get("pageCount")
-            if not entities or (isinstance(page_count, int) and page_number >= page_count):
-                return codes
+            if not page_entities or (isinstance(page_count, int) and page_number >= page_count):
+                return entities
             page_number += 1
 
     def aggregate_wrapup_codes(self, start: datetime, end: datetime) -> dict:

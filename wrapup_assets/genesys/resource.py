@@ -1,35 +1,31 @@
-"""The Dagster resource that hands assets a configured `GenesysClient`, and its environment wiring."""
+"""The Dagster resource that hands assets a configured `GenesysClient`.
+
+Which resource a deployment uses, and from which settings, is decided in one place
+(`wrapup_assets.resources`); this module knows nothing of the emulator. A plain-http (loopback)
+endpoint is never Genesys Cloud, so a run pointed at one is marked as synthetic: a run tag and a
+warning in its log, whoever configured it.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from wrapup_assets.genesys.client import GenesysClient
 from wrapup_assets.genesys.errors import GenesysSettingsError
-from wrapup_assets.genesys.regions import (
-    GenesysEndpoints,
-    endpoints_for_region,
-    endpoints_from_urls,
-)
+from wrapup_assets.genesys.regions import GenesysEndpoints, endpoints_for_region, endpoints_from_urls
 from wrapup_assets.genesys.retry import RetryPolicy
 
 logger = logging.getLogger("wrapup_assets.genesys")
 
-CONNECTION_VARIABLES = (
-    "GENESYS_REGION",
-    "GENESYS_API_URL",
-    "GENESYS_LOGIN_URL",
-    "GENESYS_CLIENT_ID",
-    "GENESYS_CLIENT_SECRET",
-)
-# Optional tuning read from the environment: variable -> (resource field, type).
+SYNTHETIC_DATA_TAG = "wrapup/genesys"
+"""Run tag set to `emulator` on every run whose Genesys endpoint is an emulator (synthetic data)."""
+# Optional tuning, read from the environment by `wrapup_assets.settings`: variable -> (field, type).
 TUNING_VARIABLES: dict[str, tuple[str, type]] = {
     "GENESYS_REQUESTS_PER_MINUTE": ("requests_per_minute", int),
     "GENESYS_PAGE_SIZE": ("page_size", int),
@@ -39,14 +35,20 @@ TUNING_VARIABLES: dict[str, tuple[str, type]] = {
     "GENESYS_READ_TIMEOUT_SECONDS": ("read_timeout_seconds", float),
     "GENESYS_CA_BUNDLE": ("ca_bundle", str),
 }
-_VARIABLE_OF_FIELD = {field: variable for variable, (field, _) in TUNING_VARIABLES.items()}
+
+
+def mark_synthetic_run(context: dg.InitResourceContext, detail: str) -> None:
+    """Tag the run `wrapup/genesys=emulator` and warn in its log, so the Runs page and the run's
+    events tell synthetic data from a real org's."""
+    (context.log or logger).warning(f"GENESYS EMULATOR: synthetic data, not a real org ({detail})")
+    if context.instance is not None and context.run_id:
+        context.instance.add_run_tags(context.run_id, {SYNTHETIC_DATA_TAG: "emulator"})
 
 
 class GenesysCloudResource(dg.ConfigurableResource):
     """Genesys Cloud connection settings; assets call `get_client()` for a ready client.
 
-    With `use_embedded_emulator`, each run starts a local Genesys Cloud emulator with synthetic
-    data and points the client at it, so the project runs end to end without credentials.
+    The settings are checked when a run starts (`setup_for_execution`), before any API call.
     """
 
     region: str | None = Field(
@@ -118,51 +120,18 @@ class GenesysCloudResource(dg.ConfigurableResource):
             "Path to a CA bundle for a TLS-inspecting proxy (GENESYS_CA_BUNDLE); certificates are always verified."
         ),
     )
-    use_embedded_emulator: bool = Field(
-        default=False,
-        description=(
-            "Run against an embedded Genesys Cloud emulator with synthetic data instead of a "
-            "real org (the default when no GENESYS_* credentials are configured)."
-        ),
-    )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         """The secret is masked in repr() and str(), so a resource in a log or traceback shows '***'."""
         for name, value in super().__repr_args__():
             yield name, ("***" if name == "client_secret" and value else value)
 
-    _emulator: Any = PrivateAttr(default=None)
-    _emulator_config: Any = PrivateAttr(default=None)
-    _emulator_stack: contextlib.ExitStack | None = PrivateAttr(default=None)
-
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """Start the embedded emulator for this run when asked to, and say so loudly."""
-        if not self.use_embedded_emulator:
-            return
-        from wrapup_assets.emulator import GenesysEmulator
-        from wrapup_assets.emulator.config import embedded_config_from_environment
-
-        stack = contextlib.ExitStack()
-        self._emulator_config = embedded_config_from_environment()
-        self._emulator = stack.enter_context(GenesysEmulator(self._emulator_config))
-        self._emulator_stack = stack
-        (context.log or logger).warning(
-            "NO GENESYS CREDENTIALS CONFIGURED: using the embedded Genesys Cloud emulator on "
-            f"{self._emulator.api_url} — synthetic data, not your org"
-            + (
-                f"; faulting {self._emulator_config.fault_rate:.0%} of requests"
-                if self._emulator_config.fault_rate
-                else ""
-            )
-        )
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        """Stop the embedded emulator, if this run started one."""
-        if self._emulator_stack is not None:
-            self._emulator_stack.close()
-        self._emulator_stack = None
-        self._emulator = None
-        self._emulator_config = None
+        """Check the settings before any API call, and mark a run against an emulator."""
+        self._validate_tuning()
+        endpoints = self._endpoints()
+        if endpoints.api_url.startswith("http://"):
+            mark_synthetic_run(context, f"plain-http endpoint {endpoints.api_url}")
 
     def get_client(self) -> GenesysClient:
         """A new client for these settings; raises `GenesysSettingsError` naming the bad variable.
@@ -170,19 +139,7 @@ class GenesysCloudResource(dg.ConfigurableResource):
         Close it when done (it is a context manager).
         """
         self._validate_tuning()
-        if self.use_embedded_emulator:
-            if self._emulator is None:
-                raise GenesysSettingsError(
-                    "use_embedded_emulator is set but the emulator is not running: get_client() "
-                    "works inside a Dagster run, where setup_for_execution starts it"
-                )
-            endpoints = endpoints_from_urls(self._emulator.api_url, self._emulator.login_url)
-            client_id = self._emulator_config.client_id
-            client_secret = self._emulator_config.client_secret
-        else:
-            endpoints = self._endpoints()
-            client_id = _required(self.client_id, "GENESYS_CLIENT_ID", "the OAuth client id")
-            client_secret = _required(self.client_secret, "GENESYS_CLIENT_SECRET", "the OAuth client secret")
+        endpoints, client_id, client_secret = self._connection()
         return GenesysClient(
             endpoints,
             client_id,
@@ -193,6 +150,14 @@ class GenesysCloudResource(dg.ConfigurableResource):
             page_size=self.page_size,
             jobs_page_size=self.jobs_page_size,
             ca_bundle=self.ca_bundle,
+        )
+
+    def _connection(self) -> tuple[GenesysEndpoints, str, str]:
+        """Endpoints and credentials the client uses (a sibling resource may serve its own)."""
+        return (
+            self._endpoints(),
+            _required(self.client_id, "GENESYS_CLIENT_ID", "the OAuth client id"),
+            _required(self.client_secret, "GENESYS_CLIENT_SECRET", "the OAuth client secret"),
         )
 
     def _endpoints(self) -> GenesysEndpoints:
@@ -221,63 +186,14 @@ class GenesysCloudResource(dg.ConfigurableResource):
         return endpoints_from_urls(api_url, login_url)
 
     def _validate_tuning(self) -> None:
-        for field in (
-            "requests_per_minute",
-            "page_size",
-            "jobs_page_size",
-            "max_attempts",
-            "retry_backoff_seconds",
-            "read_timeout_seconds",
-        ):
-            value = getattr(self, field)
-            if value <= 0:
-                raise GenesysSettingsError(f"{_VARIABLE_OF_FIELD[field]} ({field}) must be positive, got {value}")
-        if self.ca_bundle is not None and not os.path.exists(self.ca_bundle):
+        for variable, (name, kind) in TUNING_VARIABLES.items():
+            value = getattr(self, name)
+            if kind is not str and value <= 0:
+                raise GenesysSettingsError(f"{variable} ({name}) must be positive, got {value}")
+        if self.ca_bundle is not None and not Path(self.ca_bundle).exists():
             raise GenesysSettingsError(
                 f"GENESYS_CA_BUNDLE (ca_bundle) names a file that does not exist: {self.ca_bundle!r}"
             )
-
-
-def genesys_resource_from_environment(
-    environ: Mapping[str, str] = os.environ,
-) -> GenesysCloudResource:
-    """The resource for this deployment: the real org when any GENESYS_* connection variable is
-    set, else the embedded emulator.
-
-    Credentials and endpoints stay `EnvVar`s, read by Dagster at run start (a missing one fails
-    the run before any API call, naming the variable) and never stored in the definitions.
-    """
-    tuning = _tuning_from_environment(environ)
-    configured = [name for name in CONNECTION_VARIABLES if environ.get(name, "").strip()]
-    if not configured:
-        return GenesysCloudResource(use_embedded_emulator=True, **tuning)
-    if "GENESYS_REGION" in configured:
-        endpoint_settings: dict[str, Any] = {"region": dg.EnvVar("GENESYS_REGION")}
-    else:
-        endpoint_settings = {
-            "api_url": dg.EnvVar("GENESYS_API_URL"),
-            "login_url": dg.EnvVar("GENESYS_LOGIN_URL"),
-        }
-    return GenesysCloudResource(
-        client_id=dg.EnvVar("GENESYS_CLIENT_ID"),
-        client_secret=dg.EnvVar("GENESYS_CLIENT_SECRET"),
-        **endpoint_settings,
-        **tuning,
-    )
-
-
-def _tuning_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    tuning: dict[str, Any] = {}
-    for variable, (field, kind) in TUNING_VARIABLES.items():
-        text = environ.get(variable, "").strip()
-        if not text:
-            continue
-        try:
-            tuning[field] = kind(text)
-        except ValueError:
-            noun = "an integer" if kind is int else "a number"
-            raise GenesysSettingsError(f"{variable} must be {noun}, got {text!r}") from None
-    return tuning
 
 
 def _required(value: str | None, variable: str, what: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import dagster as dg
 import pyarrow as pa
@@ -13,7 +11,7 @@ from pydantic import Field
 
 from wrapup_assets.lake.errors import UnsupportedPartitioningError
 from wrapup_assets.lake.lake import PAGES_FORMAT, PARQUET_FORMAT, Lake
-from wrapup_assets.lake.location import DEFAULT_LAKE_URL, LAKE_URL_ENV_VAR, LakeLocation
+from wrapup_assets.lake.location import LAKE_URL_ENV_VAR, LakeLocation
 from wrapup_assets.lake.manifest import Manifest, ManifestFile
 from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES
 from wrapup_assets.lake.partitioning import LakePartition
@@ -115,19 +113,6 @@ class LakeIOManager(dg.ConfigurableIOManager):
             (pages,) = published
             return RawPagesPartition(location=lake.location, partition=pages.partition, manifest=pages.manifest)
         raise UnsupportedPartitioningError(f"{dataset}: cannot read partitions stored as {sorted(formats)} together")
-
-
-def lake_io_manager_from_environment(environ: Mapping[str, str] = os.environ) -> LakeIOManager:
-    """The lake IO manager at ``WRAPUP_LAKE_URL``, or at ./data/lake (made absolute) when it is unset.
-
-    The nested S3Resource is left unconfigured, so an s3:// lake uses the standard AWS settings
-    (AWS_REGION, AWS_ENDPOINT_URL, AWS_PROFILE or keys, instance roles); a deployment that wants
-    other values passes its own ``S3Resource`` (or sets it in run config) instead.
-    """
-    s3 = S3Resource()
-    if environ.get(LAKE_URL_ENV_VAR):
-        return LakeIOManager(lake_url=dg.EnvVar(LAKE_URL_ENV_VAR), s3=s3)
-    return LakeIOManager(lake_url=str(Path(DEFAULT_LAKE_URL).resolve()), s3=s3)
 
 
 def published_partition_metadata(lake: Lake, partition: LakePartition, manifest: Manifest) -> dict[str, object]:

@@ -134,25 +134,30 @@ class Lake:
         """The partition's rows (only `columns` when given: Parquet reads just those column chunks)."""
         return read_parquet_partition(self.location, published.partition, published.manifest, columns)
 
+    def published_table(self, partition: LakePartition) -> pa.Table | None:
+        """The partition's rows, or None when it was never published (e.g. a history's first run)."""
+        published = self.published_or_none(partition)
+        return None if published is None else self.read_table(published)
+
     def record_batches(
         self, published: PublishedPartition, batch_size: int, columns: Sequence[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
         """The partition's rows file after file in manifest order, at most `batch_size` rows a batch."""
-        for path in self._file_paths(published):
+        for path in self.file_paths(published):
             with self.location.filesystem.open_input_file(path) as file:
                 yield from pq.ParquetFile(file).iter_batches(batch_size=batch_size, columns=columns)
 
     def file_schemas(self, published: PublishedPartition) -> list[pa.Schema]:
         """Each listed Parquet file's Arrow schema, read from its footer only."""
         schemas = []
-        for path in self._file_paths(published):
+        for path in self.file_paths(published):
             with self.location.filesystem.open_input_file(path) as file:
                 schemas.append(pq.ParquetFile(file).schema_arrow)
         return schemas
 
     def dataset(self, published: Sequence[PublishedPartition]) -> pads.Dataset:
         """An Arrow dataset over the listed files of several partitions (a range), for scans and filters."""
-        paths = [path for partition in published for path in self._file_paths(partition)]
+        paths = [path for partition in published for path in self.file_paths(partition)]
         return pads.dataset(paths, format="parquet", filesystem=self.location.filesystem)
 
     def pages(self, published: PublishedPartition) -> Iterator[bytes]:
@@ -173,5 +178,6 @@ class Lake:
         with self.location.filesystem.open_input_stream(path, compression=None) as stream:
             return stream.read()
 
-    def _file_paths(self, published: PublishedPartition) -> list[str]:
+    def file_paths(self, published: PublishedPartition) -> list[str]:
+        """The paths of the files the manifest lists, in its order, on the lake's filesystem."""
         return [self.location.join(published.partition.relative_dir, name) for name in published.manifest.file_names()]

@@ -12,6 +12,7 @@ needs neither.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,33 @@ if TYPE_CHECKING:
 LAKE_URL_ENV_VAR = "WRAPUP_LAKE_URL"
 DEFAULT_LAKE_URL = "./data/lake"
 _ACCEPTED_FORMS = "a local directory path (e.g. ./data/lake) or s3://bucket/prefix"
+# "name:" at the start, two characters or more (a one-letter "C:" is a drive, not a scheme).
+_SCHEME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def check_lake_url(url: str) -> str:
+    """``url`` if it is a usable lake root, else LakeSettingsError naming the fix; touches nothing.
+
+    Anything that looks like a URL must be a well-formed s3://bucket[/prefix]: ``gs://``,
+    ``https://`` or ``s3:/bucket`` (one slash) are refused rather than taken for a local folder.
+    """
+    text = url.strip()
+    if not text:
+        raise LakeSettingsError(f"{LAKE_URL_ENV_VAR} is empty; set it to {_ACCEPTED_FORMS}")
+    if not _SCHEME_LIKE.match(text):
+        return url
+    parts = urlsplit(text)
+    if "://" not in text:
+        raise LakeSettingsError(
+            f"{LAKE_URL_ENV_VAR}={url!r} looks like a URL but is not one (a scheme needs '://'); use {_ACCEPTED_FORMS}"
+        )
+    if parts.scheme != "s3":
+        raise LakeSettingsError(
+            f"{LAKE_URL_ENV_VAR}={url!r} uses an unsupported scheme {parts.scheme!r}; use {_ACCEPTED_FORMS}"
+        )
+    if not parts.netloc:
+        raise LakeSettingsError(f"{LAKE_URL_ENV_VAR}={url!r} names no bucket; use {_ACCEPTED_FORMS}")
+    return url
 
 
 @dataclass(frozen=True)
@@ -48,18 +76,10 @@ class LakeLocation:
         ``s3`` configures an s3:// lake (an unconfigured S3Resource, i.e. the AWS defaults, when None);
         a local lake ignores it.
         """
-        text = url.strip()
-        if not text:
-            raise LakeSettingsError(f"{LAKE_URL_ENV_VAR} is empty; set it to {_ACCEPTED_FORMS}")
+        text = check_lake_url(url).strip()
         if "://" not in text:
             return cls._local(text, url)
         parts = urlsplit(text)
-        if parts.scheme != "s3":
-            raise LakeSettingsError(
-                f"{LAKE_URL_ENV_VAR}={url!r} uses an unsupported scheme {parts.scheme!r}; use {_ACCEPTED_FORMS}"
-            )
-        if not parts.netloc:
-            raise LakeSettingsError(f"{LAKE_URL_ENV_VAR}={url!r} names no bucket; use {_ACCEPTED_FORMS}")
         root = "/".join(part for part in (parts.netloc, parts.path.strip("/")) if part)
         from wrapup_assets.lake.s3 import S3Connection
 

@@ -16,36 +16,38 @@ visible to the OAuth client) keeps its versions unchanged and is reported, never
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
 
-_LABEL = pa.dictionary(pa.int32(), pa.string())
-_TIMESTAMP = pa.timestamp("us", tz="UTC")
-# The earliest instant a first version can claim when Genesys does not say when the code was created.
-BEGINNING_OF_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+from wrapup_assets.records.scd import (
+    BEGINNING_OF_TIME,
+    CREATED_AT,
+    LABEL,
+    MODIFIED_AT,
+    HistorySpec,
+    described_field,
+    is_history,
+    merge_history,
+    validity_fields,
+)
+
 FIRST_CHANGES = 10
-
-
-def _field(name: str, arrow_type: pa.DataType, nullable: bool, description: str) -> pa.Field:
-    return pa.field(name, arrow_type, nullable=nullable, metadata={b"description": description.encode()})
-
 
 CODE_HISTORY_SCHEMA = pa.schema(
     [
-        _field("wrap_up_code_id", pa.string(), False, "Genesys wrap-up code id."),
-        _field("name", pa.string(), True, "The code's name during this version."),
-        _field("division_id", _LABEL, True, "Division of the code."),
-        _field("division_name", _LABEL, True, "Name of the division."),
-        _field("description", pa.string(), True, "The code's description during this version."),
-        _field("state", _LABEL, False, "active or deleted."),
-        _field("valid_from", _TIMESTAMP, False, "First instant (UTC) this version describes the code."),
-        _field("valid_to", _TIMESTAMP, True, "First instant it no longer does; null for the current version."),
-        _field("is_current", pa.bool_(), False, "True for the version valid now."),
+        described_field("wrap_up_code_id", pa.string(), False, "Genesys wrap-up code id."),
+        described_field("name", pa.string(), True, "The code's name during this version."),
+        described_field("division_id", LABEL, True, "Division of the code."),
+        described_field("division_name", LABEL, True, "Name of the division."),
+        described_field("description", pa.string(), True, "The code's description during this version."),
+        described_field("state", LABEL, False, "active or deleted."),
+        *validity_fields("code"),
     ]
 )
 TRACKED_ATTRIBUTES = ("name", "division_id", "division_name", "description", "state")
+CODE_HISTORY = HistorySpec(key="wrap_up_code_id", tracked=TRACKED_ATTRIBUTES, schema=CODE_HISTORY_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,6 @@ class CodeVersion:
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
-
-    def attributes(self) -> tuple:
-        return tuple(getattr(self, name) for name in TRACKED_ATTRIBUTES)
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,8 @@ class HistoryChanges:
     missing_from_catalog: list[str] = field(default_factory=list)
 
 
-def _timestamp(value: object) -> datetime | None:
+def genesys_timestamp(value: object) -> datetime | None:
+    """A Genesys ISO-8601 instant (`2024-05-01T09:00:00.000Z`) as a UTC datetime; None when absent."""
     if not isinstance(value, str) or not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
@@ -103,7 +103,7 @@ def catalog_codes(active: Iterable[dict], deleted: Iterable[dict]) -> dict[str, 
     for state, entities in (("deleted", deleted), ("active", active)):
         for entity in entities:
             division = entity.get("division") or {}
-            created = _timestamp(entity.get("dateCreated"))
+            created = genesys_timestamp(entity.get("dateCreated"))
             codes[entity["id"]] = CatalogCode(
                 version=CodeVersion(
                     wrap_up_code_id=entity["id"],
@@ -115,9 +115,23 @@ def catalog_codes(active: Iterable[dict], deleted: Iterable[dict]) -> dict[str, 
                     valid_from=created or BEGINNING_OF_TIME,
                 ),
                 date_created=created,
-                date_modified=_timestamp(entity.get("dateModified")),
+                date_modified=genesys_timestamp(entity.get("dateModified")),
             )
     return codes
+
+
+def catalog_snapshot(catalog: Mapping[str, CatalogCode]) -> pa.Table:
+    """The catalog as the shared history merge takes it (records/scd.py)."""
+    rows = [
+        {
+            "wrap_up_code_id": code_id,
+            **{name: getattr(code.version, name) for name in TRACKED_ATTRIBUTES},
+            CREATED_AT: code.date_created,
+            MODIFIED_AT: code.date_modified,
+        }
+        for code_id, code in catalog.items()
+    ]
+    return pa.Table.from_pylist(rows, schema=CODE_HISTORY.snapshot_schema)
 
 
 def merge_code_history(
@@ -125,46 +139,12 @@ def merge_code_history(
 ) -> tuple[list[CodeVersion], HistoryChanges]:
     """The history after a refresh at `refreshed_at`: previous versions kept, changed codes closed
     and reopened, new codes added. Sorted by code id, then valid_from."""
-    history: dict[str, list[CodeVersion]] = {}
-    for version in previous:
-        history.setdefault(version.wrap_up_code_id, []).append(version)
-    changes = HistoryChanges()
-    for code_id, code in sorted(catalog.items()):
-        versions = history.setdefault(code_id, [])
-        current = next((version for version in versions if version.is_current), None)
-        if current is None:
-            opened = code.version
-            if opened.valid_from > refreshed_at:
-                opened = replace(opened, valid_from=refreshed_at)
-            versions.append(opened)
-            changes.new_codes.append(code_id)
-            changes.descriptions.append(f"{code_id}: new, {opened.state}, {opened.name!r}")
-        elif current.attributes() != code.version.attributes():
-            changed_at = code.date_modified
-            if changed_at is None or not current.valid_from < changed_at <= refreshed_at:
-                changed_at = refreshed_at
-            versions[versions.index(current)] = replace(current, valid_to=changed_at)
-            versions.append(replace(code.version, valid_from=changed_at))
-            changes.changed_codes.append(code_id)
-            changes.descriptions.append(f"{code_id}: {_difference(current, code.version)}")
-    changes.missing_from_catalog = sorted(
-        code_id
-        for code_id, versions in history.items()
-        if code_id not in catalog and any(version.is_current for version in versions)
-    )
-    rows = [version for code_id in sorted(history) for version in sorted(history[code_id], key=_by_start)]
-    return rows, changes
-
-
-def _by_start(version: CodeVersion) -> datetime:
-    return version.valid_from
-
-
-def _difference(before: CodeVersion, after: CodeVersion) -> str:
-    return ", ".join(
-        f"{name} {getattr(before, name)!r} -> {getattr(after, name)!r}"
-        for name in TRACKED_ATTRIBUTES
-        if getattr(before, name) != getattr(after, name)
+    merged, changes = merge_history(CODE_HISTORY, history_table(previous), catalog_snapshot(catalog), refreshed_at)
+    return history_versions(merged), HistoryChanges(
+        new_codes=changes.new,
+        changed_codes=changes.changed,
+        descriptions=changes.descriptions,
+        missing_from_catalog=changes.missing,
     )
 
 
@@ -172,7 +152,6 @@ def history_table(versions: Iterable[CodeVersion]) -> pa.Table:
     """The history as the lake stores it (CODE_HISTORY_SCHEMA)."""
     versions = list(versions)
     columns = {name: [getattr(version, name) for version in versions] for name in CODE_HISTORY_SCHEMA.names}
-    columns["is_current"] = [version.is_current for version in versions]
     return pa.Table.from_pydict(columns, schema=CODE_HISTORY_SCHEMA)
 
 
@@ -184,4 +163,4 @@ def history_versions(table: pa.Table) -> list[CodeVersion]:
 
 def is_code_history(schema: pa.Schema) -> bool:
     """True when a stored wrapup_codes table is a history (the first catalog snapshots were not)."""
-    return all(name in schema.names for name in CODE_HISTORY_SCHEMA.names)
+    return is_history(CODE_HISTORY, schema)

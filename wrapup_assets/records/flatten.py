@@ -1,238 +1,30 @@
 """Flatten Genesys details pages into contract rows: page bytes in, sorted Arrow batches out.
 
-The hot path decodes a page into typed structs that hold only the fields the contract reads
-(msgspec skips the rest at parse time, and leaves non-agent participants' sessions as undecoded
-bytes), walks each agent session once, appending its row's values to one list per column, and
-converts about BATCH_ROWS rows at a time into one Arrow record batch. No dict or tuple is built per
-row and no Python object per row outlives its batch; deduplication and sorting run in Arrow. Streamed
-(`RecordsBuilder.sorted_batches`), an hour never sits in memory as a whole: see bench/README.md
-for what that buys. On request (`workers`), a large input's pages are flattened in worker
-processes (page_workers.py) and merged back as if read here.
-
-A page that does not decode as a whole is decoded again conversation by conversation, so one bad
-conversation is quarantined (with its JSON and the reason) while the rest of its page is kept.
-The first page is also compared with the fields Genesys documents, to count unknown fields.
+RecordsBuilder is the entry point: the rows of a window (window_rows.py) handed out as sorted,
+deduplicated batches while the pages stream in, so an hour never sits in memory as a whole (see
+bench/README.md for what that buys). On request (`workers`), a large input's pages are flattened in
+worker processes (page_workers.py, page_chunks.py) and merged back as if read here.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import NoReturn
 
-import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wrapup_assets.records.details_model import (
-    AGENT_SESSIONS_DECODER,
-    Conversation,
-    ConversationIdentity,
-    DetailsPage,
-    Participant,
-    RawConversationsPage,
-    Session,
-)
-from wrapup_assets.records.known_fields import unknown_field_paths
+from wrapup_assets.records.page_chunks import PageChunkRows, page_chunks
 from wrapup_assets.records.page_workers import PageWorkers, available_workers
-from wrapup_assets.records.quarantine import QuarantinedConversation
-from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SCHEMA_VERSION
+from wrapup_assets.records.window_rows import WindowRows
 
-BATCH_ROWS = 16_384
-"""Rows per Arrow conversion and per streamed batch: big enough that per-call costs vanish, small
-enough that the Python column lists of a batch stay ~15 MB. Measured on 500k conversations against
-65,536: peak RSS 184 instead of 261 MiB, and ~8% faster (smaller sorts, fewer allocator misses)."""
 PARALLEL_AFTER_PAGES = 500
 """sorted_batches() flattens this many pages (~50,000 conversations) itself before it starts worker
 processes: starting them costs ~0.2 s of CPU each and every chunk a pickle each way, which a small
 input never earns back (50,000 conversations with workers from page 100 on: 1.0 s, without: 0.65 s)."""
-PAGES_PER_CHUNK = 20
-"""Pages sent to a worker at once (~2,000 conversations, ~5 MB of JSON): large enough that pickling
-and pipes cost little per page, small enough that the workers stay busy and memory stays bounded."""
-_SORT_ORDER = [
-    ("interaction_timestamp", "ascending"),
-    ("interaction_id", "ascending"),
-    ("session_id", "ascending"),
-]
 
 
-class MalformedPageError(ValueError):
-    """A page as a whole cannot be read, so the hour cannot be exported faithfully."""
-
-    def __init__(self, page_number: int, problem: str) -> None:
-        super().__init__(f"details page {page_number} is malformed: {problem}")
-        self.page_number = page_number
-        self.problem = problem
-
-    def __reduce__(self) -> tuple:
-        # Raised in a worker process and re-raised in the parent: rebuild it from its two fields.
-        return (type(self), (self.page_number, self.problem))
-
-
-@dataclass
-class FlattenStats:
-    """What happened to every conversation of the hour: the asset reports it as run metadata."""
-
-    pages: int = 0
-    conversations_seen: int = 0
-    conversations_outside_window: int = 0
-    conversations_open: int = 0
-    conversations_without_agent_session: int = 0
-    conversations_malformed: int = 0
-    duplicate_rows_dropped: int = 0
-    rows: int = 0
-    unknown_fields: set[str] = field(default_factory=set)
-    """Undocumented fields (`level.name`) on the first page: a sample, so the hot path stays typed."""
-
-    def add_conversation_counts(self, other: "FlattenStats") -> None:
-        """Add what another builder saw of its pages (a worker's chunk); rows are counted after dedup, here."""
-        self.pages += other.pages
-        self.conversations_seen += other.conversations_seen
-        self.conversations_outside_window += other.conversations_outside_window
-        self.conversations_open += other.conversations_open
-        self.conversations_without_agent_session += other.conversations_without_agent_session
-        self.conversations_malformed += other.conversations_malformed
-        self.unknown_fields |= other.unknown_fields
-
-
-class PagesOutOfOrderError(Exception):
-    """A conversation starts before rows already streamed out: the pages are not in start order."""
-
-    def __init__(self, conversation_id: str, start: datetime, emitted_below: datetime) -> None:
-        super().__init__(
-            f"conversation {conversation_id} starts at {start.isoformat()}, before {emitted_below.isoformat()}, "
-            "whose earlier rows were already streamed: the pages are not in conversationStart order"
-        )
-
-
-class _MalformedConversation(Exception):
-    """A conversation that cannot fill a non-null contract column; it is quarantined."""
-
-
-# Rows are appended column by column: RECORD_SCHEMA's columns in order (schema_version excluded: it
-# is constant), then the ordinal of the conversation read, which deduplication uses.
-_ROW_COLUMNS = [record_field for record_field in RECORD_SCHEMA if record_field.name != "schema_version"]
-
-
-class _RowColumns:
-    """Rows not converted to Arrow yet, one Python list per column.
-
-    Appending to column lists (through bound `append`s unpacked once per row) costs half of building
-    a tuple per row and transposing the tuples: lists of strings, datetimes and ints are invisible to
-    the garbage collector, while a batch of row tuples triggers its full passes.
-    """
-
-    __slots__ = ("columns", "appends", "ordinals")
-
-    def __init__(self) -> None:
-        self.columns: list[list] = [[] for _ in range(len(_ROW_COLUMNS) + 1)]
-        self.appends = tuple(column.append for column in self.columns)
-        self.ordinals: list[int] = self.columns[-1]
-        """The last column, the conversations' read ordinals: its length is the row count."""
-
-    def __len__(self) -> int:
-        return len(self.ordinals)
-
-    def truncate(self, length: int) -> None:
-        """Drop the rows from `length` on (those of a conversation found malformed half-way)."""
-        for column in self.columns:
-            del column[length:]
-
-    def to_batch(self) -> tuple[pa.RecordBatch, pa.Array]:
-        """The rows as a record batch, and their read ordinals."""
-        arrays = [
-            pa.array(values, record_field.type)
-            for record_field, values in zip(_ROW_COLUMNS, self.columns, strict=False)
-        ]
-        arrays.append(pa.repeat(pa.scalar(SCHEMA_VERSION, pa.int16()), len(self)))
-        return pa.RecordBatch.from_arrays(arrays, schema=RECORD_SCHEMA), pa.array(self.ordinals, pa.int64())
-
-
-def _append_session_row(
-    appends: tuple,
-    conversation: Conversation,
-    ordinal: int,
-    participant: Participant,
-    session: Session,
-    code_labels: Mapping[str, str],
-) -> bool:
-    """Append the row of one agent session, in one pass over its segments and metrics; False (and
-    nothing appended) when the agent never interacted in this session."""
-    last_interact = None
-    last_wrapup = None
-    wrap_up_code = None
-    for segment in session.segments:
-        segment_type = segment.segment_type
-        if segment_type == "interact":
-            last_interact = segment
-        elif segment_type == "wrapup":
-            last_wrapup = segment
-        if segment.wrap_up_code is not None:
-            wrap_up_code = segment.wrap_up_code
-    if last_interact is None:
-        return False
-    if session.session_id is None:
-        raise _MalformedConversation("agent session without sessionId")
-    if participant.participant_id is None:
-        raise _MalformedConversation(f"agent session {session.session_id} without participantId")
-    if session.media_type is None:
-        raise _MalformedConversation(f"agent session {session.session_id} without mediaType")
-    queue_id = last_interact.queue_id
-    wrap_up_end = None
-    if last_wrapup is not None:
-        wrap_up_end = last_wrapup.segment_end
-        if last_wrapup.queue_id is not None:
-            queue_id = last_wrapup.queue_id
-    # tHandle and tAcw can be emitted more than once per session (e.g. after a hold): sum them.
-    handle_ms = None
-    acw_ms = None
-    for metric in session.metrics:
-        if metric.value is None:
-            continue
-        if metric.name == "tHandle":
-            handle_ms = (handle_ms or 0) + metric.value
-        elif metric.name == "tAcw":
-            acw_ms = (acw_ms or 0) + metric.value
-    (
-        add_start,
-        add_conversation_id,
-        add_session_id,
-        add_participant_id,
-        add_agent_id,
-        add_queue_id,
-        add_media_type,
-        add_direction,
-        add_wrap_up_code,
-        add_wrap_up_label,
-        add_disposition,
-        add_wrap_up_end,
-        add_conversation_end,
-        add_handle_ms,
-        add_acw_ms,
-        add_division_id,
-        add_ordinal,
-    ) = appends
-    add_start(conversation.conversation_start)
-    add_conversation_id(conversation.conversation_id)
-    add_session_id(session.session_id)
-    add_participant_id(participant.participant_id)
-    add_agent_id(participant.user_id)
-    add_queue_id(queue_id)
-    add_media_type(session.media_type)
-    add_direction(session.direction)
-    add_wrap_up_code(wrap_up_code)
-    add_wrap_up_label(None if wrap_up_code is None else code_labels.get(wrap_up_code))
-    add_disposition(session.disposition_name)
-    add_wrap_up_end(wrap_up_end)
-    add_conversation_end(conversation.conversation_end)
-    add_handle_ms(None if handle_ms is None else int(handle_ms))
-    add_acw_ms(None if acw_ms is None else int(acw_ms))
-    add_division_id(conversation.division_ids[0] if conversation.division_ids else None)
-    add_ordinal(ordinal)
-    return True
-
-
-class RecordsBuilder:
+class RecordsBuilder(WindowRows):
     """Turns the pages of one partition window into its deduplicated records, sorted by start then key.
 
     Used once per window, in one of two ways: add every page in the order it was read, then call
@@ -256,54 +48,12 @@ class RecordsBuilder:
         *,
         workers: int | None = 1,
     ) -> None:
-        if window_start.tzinfo is None or window_end.tzinfo is None:
-            raise ValueError(f"window bounds must be tz-aware UTC datetimes, got {window_start!r}, {window_end!r}")
-        if window_end <= window_start:
-            raise ValueError(f"window end {window_end.isoformat()} is not after its start {window_start.isoformat()}")
-        self.window_start = window_start
-        self.window_end = window_end
-        self.code_labels = code_labels
+        super().__init__(window_start, window_end, code_labels)
         self.workers = available_workers() if workers is None else workers
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1 (1 flattens in this process), got {self.workers}")
-        self.stats = FlattenStats()
-        self.quarantine: list[QuarantinedConversation] = []
-        self._rows = _RowColumns()
-        self._batches: list[pa.RecordBatch] = []
-        self._conversation_ordinals: list[pa.Array] = []
-        self._this_page_floor: datetime | None = None
         self._page_start_floor: datetime | None = None
         """The earliest start among the last page's conversations: later pages start no earlier."""
-        self._emitted_below: datetime | None = None
-        """Every row starting before this instant has been handed out by sorted_batches()."""
-        self._finished = False
-
-    def add_page(self, page_json: bytes) -> None:
-        """Flatten one page exactly as Genesys sent it; malformed conversations are quarantined, not fatal."""
-        if self._finished:
-            raise RuntimeError("RecordsBuilder.add_page called after finish(): a builder is used once")
-        self.stats.pages += 1
-        page_number = self.stats.pages
-        if page_number == 1:
-            self.stats.unknown_fields = unknown_field_paths(page_json)
-        self._this_page_floor = None
-        try:
-            conversations = _PAGE_DECODER.decode(page_json).conversations
-        except msgspec.DecodeError:
-            # Something on the page does not fit: find out whether it is the page or some conversations.
-            self._add_conversations_one_by_one(page_json, page_number)
-        else:
-            malformed: list[tuple[int, str, str]] = []
-            for position, conversation in enumerate(conversations, start=1):
-                problem = self._add_conversation(conversation)
-                if problem is not None:
-                    malformed.append((position, conversation.conversation_id, problem))
-            if malformed:
-                self._quarantine_decoded(page_json, page_number, malformed)
-        if self._this_page_floor is not None:
-            self._page_start_floor = self._this_page_floor
-        if len(self._rows) >= BATCH_ROWS:
-            self._convert_rows()
 
     def sorted_batches(self, pages: Iterable[bytes]) -> Iterator[pa.RecordBatch]:
         """The window's records as sorted, deduplicated batches of about BATCH_ROWS rows, streamed.
@@ -321,33 +71,27 @@ class RecordsBuilder:
         serial_pages = PARALLEL_AFTER_PAGES if self.workers > 1 else None
         for page_json in islice(pages, serial_pages):
             self.add_page(page_json)
+            if self.last_page_floor is not None:
+                self._page_start_floor = self.last_page_floor
             if (bound := self._settled_bound(unmerged_rows=0)) is not None:
-                yield from self._emit_rows_before(bound)
+                yield from self.take_rows_before(bound).to_batches()
         if self.workers > 1:
             with PageWorkers(self.workers, self.window_start, self.window_end, self.code_labels) as workers:
-                chunks = _page_chunks(pages, first_page_number=self.stats.pages + 1)
+                chunks = page_chunks(pages, first_page_number=self.stats.pages + 1)
                 for (_, chunk_pages), chunk_rows in workers.flatten_chunks(chunks):
                     yield from self._merge_chunk(chunk_pages, chunk_rows)
         yield from self.finish().to_batches()
 
-    def _buffered_rows(self) -> int:
-        return len(self._rows) + sum(batch.num_rows for batch in self._batches)
-
     def _settled_bound(self, unmerged_rows: int) -> datetime | None:
         """After a page: the start before which rows can be handed out, once a batch's worth waits
         (counting `unmerged_rows` of a worker's chunk not taken in yet); else None."""
-        if self._buffered_rows() + unmerged_rows >= BATCH_ROWS:
+        if self.batch_waits(unmerged_rows):
             return self._page_start_floor
         return None
 
-    def _emit_rows_before(self, bound: datetime) -> Iterator[pa.RecordBatch]:
-        yield from self._take_rows(starting_before=bound).to_batches()
-        self._emitted_below = bound
-
-    def _merge_chunk(self, chunk_pages: list[bytes], chunk: "PageChunkRows") -> Iterator[pa.RecordBatch]:
+    def _merge_chunk(self, chunk_pages: list[bytes], chunk: PageChunkRows) -> Iterator[pa.RecordBatch]:
         """Take in a worker's chunk as if its pages had been added here one by one: ordinals continue
         the builder's, and the order check and the emission decision run after each page."""
-        self._convert_rows()
         ordinals = pc.add(chunk.ordinals, pa.scalar(self.stats.conversations_seen, pa.int64()))
         self.stats.add_conversation_counts(chunk.stats)
         self.quarantine += chunk.quarantine
@@ -355,262 +99,19 @@ class RecordsBuilder:
         pages = zip(chunk_pages, chunk.rows_through_page, chunk.page_floors, strict=True)
         for page_json, rows_through_page, page_floor in pages:
             if page_floor is not None:
-                if self._emitted_below is not None and page_floor < self._emitted_below:
+                if self.emitted_below is not None and page_floor < self.emitted_below:
                     self._raise_out_of_order(page_json)
                 self._page_start_floor = page_floor
             if (bound := self._settled_bound(unmerged_rows=rows_through_page - merged)) is not None:
-                self._take_in(chunk.rows.slice(merged, rows_through_page - merged), ordinals[merged:rows_through_page])
+                self.take_in(chunk.rows.slice(merged, rows_through_page - merged), ordinals[merged:rows_through_page])
                 merged = rows_through_page
-                yield from self._emit_rows_before(bound)
-        self._take_in(chunk.rows.slice(merged), ordinals[merged:])
-
-    def _take_in(self, rows: pa.Table, ordinals: pa.Array) -> None:
-        if rows.num_rows:
-            self._batches += rows.to_batches()
-            self._conversation_ordinals.append(ordinals)
+                yield from self.take_rows_before(bound).to_batches()
+        self.take_in(chunk.rows.slice(merged), ordinals[merged:])
 
     def _raise_out_of_order(self, page_json: bytes) -> NoReturn:
         """Raise the PagesOutOfOrderError that flattening the page here raises: it names the first
         conversation in read order that starts too early, which the worker could not know."""
-        probe = RecordsBuilder(self.window_start, self.window_end, self.code_labels, workers=1)
-        probe._emitted_below = self._emitted_below
+        probe = WindowRows(self.window_start, self.window_end, self.code_labels)
+        probe.emitted_below = self.emitted_below
         probe.add_page(page_json)
         raise AssertionError("a page whose earliest start precedes the streamed rows did not raise")
-
-    def _add_conversations_one_by_one(self, page_json: bytes, page_number: int) -> None:
-        raw_conversations = _raw_conversations(page_json, page_number)
-        for position, raw_conversation in enumerate(raw_conversations, start=1):
-            try:
-                conversation = _CONVERSATION_DECODER.decode(raw_conversation)
-            except msgspec.DecodeError as error:
-                self.stats.conversations_seen += 1
-                conversation_id = _readable_conversation_id(raw_conversation)
-                self._quarantine(conversation_id, page_number, position, str(error), bytes(raw_conversation))
-            else:
-                problem = self._add_conversation(conversation)
-                if problem is not None:
-                    self._quarantine(
-                        conversation.conversation_id, page_number, position, problem, bytes(raw_conversation)
-                    )
-
-    def _quarantine_decoded(self, page_json: bytes, page_number: int, malformed: list[tuple[int, str, str]]) -> None:
-        """Quarantine conversations that decoded but break the contract, with their JSON as read;
-        the page is decoded again only on this rare path."""
-        raw_conversations = _raw_conversations(page_json, page_number)
-        for position, conversation_id, problem in malformed:
-            self._quarantine(conversation_id, page_number, position, problem, bytes(raw_conversations[position - 1]))
-
-    def _add_conversation(self, conversation: Conversation) -> str | None:
-        """Add the conversation's rows; the reason it is malformed, or None."""
-        stats = self.stats
-        stats.conversations_seen += 1
-        start = conversation.conversation_start
-        if not self.window_start <= start < self.window_end:
-            stats.conversations_outside_window += 1
-            return None
-        if self._emitted_below is not None and start < self._emitted_below:
-            raise PagesOutOfOrderError(conversation.conversation_id, start, self._emitted_below)
-        if self._this_page_floor is None or start < self._this_page_floor:
-            self._this_page_floor = start
-        end = conversation.conversation_end
-        if end is None:
-            stats.conversations_open += 1
-            return None
-        if end < start:
-            return "conversationEnd is before conversationStart"
-        ordinal = stats.conversations_seen
-        code_labels = self.code_labels
-        rows = self._rows
-        appends = rows.appends
-        rows_before = len(rows.ordinals)
-        rows_added = False
-        try:
-            for index, participant in enumerate(conversation.participants):
-                if participant.purpose == "agent":
-                    for session in _agent_sessions(participant, index):
-                        if _append_session_row(appends, conversation, ordinal, participant, session, code_labels):
-                            rows_added = True
-        except _MalformedConversation as malformed:
-            rows.truncate(rows_before)  # a conversation is kept whole or not at all
-            return str(malformed)
-        if not rows_added:
-            stats.conversations_without_agent_session += 1
-        return None
-
-    def _quarantine(
-        self, conversation_id: str | None, page_number: int, position: int, reason: str, conversation_json: bytes
-    ) -> None:
-        self.stats.conversations_malformed += 1
-        self.quarantine.append(
-            QuarantinedConversation(conversation_id, page_number, position, reason, conversation_json)
-        )
-
-    def _convert_rows(self) -> None:
-        """Move the accumulated column lists into an Arrow batch (a few large conversions, not one per page)."""
-        if len(self._rows):
-            batch, ordinals = self._rows.to_batch()
-            self._batches.append(batch)
-            self._conversation_ordinals.append(ordinals)
-            self._rows = _RowColumns()
-
-    def _take_rows(self, starting_before: datetime | None) -> pa.Table:
-        """Remove the rows starting before the bound (all rows when None) and return them
-        deduplicated (the later read of a conversation wins) and sorted by start, then key."""
-        self._convert_rows()
-        if not self._batches:
-            return RECORD_SCHEMA.empty_table()
-        table = pa.Table.from_batches(self._batches, schema=RECORD_SCHEMA)
-        ordinals = pa.chunked_array(self._conversation_ordinals, pa.int64())
-        self._batches = []
-        self._conversation_ordinals = []
-        if starting_before is not None:
-            before = pc.less(table["interaction_timestamp"], pa.scalar(starting_before, RECORD_SCHEMA.field(0).type))
-            later = pc.invert(before)
-            self._batches = table.filter(later).combine_chunks().to_batches()
-            self._conversation_ordinals = [ordinals.filter(later).combine_chunks()]
-            table = table.filter(before)
-            ordinals = ordinals.filter(before)
-        keep = _rows_to_keep(table, ordinals)
-        if keep is not None:
-            self.stats.duplicate_rows_dropped += table.num_rows - len(keep)
-            table = table.take(keep)
-        table = table.sort_by(_SORT_ORDER).combine_chunks()
-        self.stats.rows += table.num_rows
-        return table
-
-    def finish(self) -> pa.Table:
-        """The rows not handed out yet, deduplicated (the later read of a conversation wins) and sorted
-        by start, then key: the whole window when the pages were added with add_page()."""
-        if self._finished:
-            raise RuntimeError("RecordsBuilder.finish called twice: a builder is used once")
-        self._finished = True
-        return self._take_rows(starting_before=None)
-
-
-def _agent_sessions(participant: Participant, index: int) -> list[Session]:
-    """An agent's sessions, decoded now (they are left undecoded on the page); a session that does
-    not decode makes its conversation malformed, named with its path in the conversation."""
-    try:
-        return AGENT_SESSIONS_DECODER.decode(participant.sessions)
-    except msgspec.DecodeError as error:
-        message = str(error).replace("`$", f"`$.participants[{index}].sessions", 1)
-        if "`$" not in str(error):
-            message = f"{error} - at `$.participants[{index}].sessions`"
-        raise _MalformedConversation(message) from None
-
-
-def _raw_conversations(page_json: bytes, page_number: int) -> list[msgspec.Raw]:
-    """The page's conversations left undecoded; MalformedPageError when the page itself is unreadable."""
-    try:
-        return _RAW_PAGE_DECODER.decode(page_json).conversations
-    except msgspec.ValidationError as error:
-        raise MalformedPageError(page_number, f"not a details page ({error})") from None
-    except msgspec.DecodeError as error:
-        raise MalformedPageError(page_number, f"invalid JSON ({error})") from None
-
-
-def _readable_conversation_id(raw_conversation: msgspec.Raw) -> str | None:
-    """The conversationId of a conversation that did not decode, when it can still be read."""
-    try:
-        return _IDENTITY_DECODER.decode(raw_conversation).conversation_id or None
-    except msgspec.DecodeError:
-        return None
-
-
-def _rows_to_keep(table: pa.Table, conversation_ordinals: pa.ChunkedArray) -> pa.Array | None:
-    """Indices of the rows to keep, or None when no row is superseded.
-
-    Pages shift while they are read, so one conversation can be read twice; the later read is
-    fresher and replaces the earlier one as a whole (a session that disappeared from it goes too).
-    Within one read, the last row per key wins.
-    """
-    # The usual hour: every conversation read once and session IDs (UUIDs) unique; two hash passes
-    # prove it, far cheaper than grouping on the two-column key.
-    each_conversation_read_once = (
-        pc.count_distinct(table["interaction_id"]).as_py() == pc.count_distinct(conversation_ordinals).as_py()
-    )
-    if each_conversation_read_once and pc.count_distinct(table["session_id"]).as_py() == table.num_rows:
-        return None
-    keys = pa.table(
-        {
-            "interaction_id": table["interaction_id"].combine_chunks(),
-            "session_id": table["session_id"].combine_chunks(),
-            "ordinal": conversation_ordinals.combine_chunks(),
-            "row": pa.arange(0, table.num_rows),
-        }
-    )
-    latest_read = keys.group_by("interaction_id").aggregate([("ordinal", "max")])
-    position = pc.index_in(keys["interaction_id"], value_set=latest_read["interaction_id"])
-    from_latest_read = pc.equal(keys["ordinal"], pc.take(latest_read["ordinal_max"], position))
-    current = keys.filter(from_latest_read)
-    return current.group_by(list(RECORD_KEY)).aggregate([("row", "max")])["row_max"]
-
-
-@dataclass
-class PageChunkRows:
-    """A chunk of pages flattened in a worker process: rows in read order, not yet deduplicated or
-    sorted, with what the parent needs to merge them as if it had read the pages itself."""
-
-    rows: pa.Table
-    ordinals: pa.Array
-    """Per row, its conversation's read ordinal counted from the chunk's start (1-based)."""
-    rows_through_page: list[int]
-    """Per page, the number of the chunk's rows up to and including that page."""
-    page_floors: list[datetime | None]
-    """Per page, the earliest start of its in-window conversations (None when it has none)."""
-    stats: FlattenStats
-    quarantine: list[QuarantinedConversation]
-
-
-def flatten_page_chunk(
-    window_start: datetime,
-    window_end: datetime,
-    code_labels: Mapping[str, str],
-    first_page_number: int,
-    pages: list[bytes],
-) -> PageChunkRows:
-    """Flatten consecutive pages of a window, the first being page `first_page_number` (the
-    worker side of RecordsBuilder.sorted_batches; quarantine entries carry the real page numbers)."""
-    builder = RecordsBuilder(window_start, window_end, code_labels, workers=1)
-    builder.stats.pages = first_page_number - 1
-    rows_through_page: list[int] = []
-    page_floors: list[datetime | None] = []
-    for page_json in pages:
-        builder.add_page(page_json)
-        rows_through_page.append(builder._buffered_rows())
-        page_floors.append(builder._this_page_floor)
-    builder._convert_rows()
-    builder.stats.pages = len(pages)
-    return PageChunkRows(
-        rows=pa.Table.from_batches(builder._batches, schema=RECORD_SCHEMA),
-        ordinals=pa.chunked_array(builder._conversation_ordinals, pa.int64()).combine_chunks(),
-        rows_through_page=rows_through_page,
-        page_floors=page_floors,
-        stats=builder.stats,
-        quarantine=builder.quarantine,
-    )
-
-
-def _page_chunks(pages: Iterator[bytes], first_page_number: int) -> Iterator[tuple[int, list[bytes]]]:
-    """The pages in chunks of PAGES_PER_CHUNK, each with the number of its first page."""
-    page_number = first_page_number
-    while chunk := list(islice(pages, PAGES_PER_CHUNK)):
-        yield page_number, chunk
-        page_number += len(chunk)
-
-
-def flatten_pages(
-    pages: Iterable[bytes], window_start: datetime, window_end: datetime, code_labels: Mapping[str, str]
-) -> tuple[pa.Table, FlattenStats]:
-    """One call for callers that already hold an hour's pages (tests, replay from raw pages)."""
-    builder = RecordsBuilder(window_start, window_end, code_labels)
-    for page_json in pages:
-        builder.add_page(page_json)
-    table = builder.finish()
-    return table, builder.stats
-
-
-_PAGE_DECODER = msgspec.json.Decoder(DetailsPage)
-_RAW_PAGE_DECODER = msgspec.json.Decoder(RawConversationsPage)
-_CONVERSATION_DECODER = msgspec.json.Decoder(Conversation)
-_IDENTITY_DECODER = msgspec.json.Decoder(ConversationIdentity)

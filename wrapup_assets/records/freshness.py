@@ -9,7 +9,12 @@ from datetime import datetime, timedelta
 
 from wrapup_assets.records.validation import CheckOutcome
 
-DEFAULT_MAX_LAG = timedelta(hours=4)
+SCHEDULING_HOUR_AND_MARGIN = timedelta(hours=2)
+
+
+def default_max_lag(settle_delay: timedelta) -> timedelta:
+    """The lag a healthy deployment never passes: the settle delay, the hour, and an hour of margin."""
+    return settle_delay + SCHEDULING_HOUR_AND_MARGIN
 
 
 def check_newest_hour(newest_hour_end: datetime | None, now: datetime, max_lag: timedelta) -> CheckOutcome:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from wrapup_assets.records.flatten import PagesOutOfOrderError, RecordsBuilder
+from wrapup_assets.records.flatten import RecordsBuilder
 from wrapup_assets.records.schema import RECORD_SCHEMA
+from wrapup_assets.records.window_rows import PagesOutOfOrderError
 
 _SPOOL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 

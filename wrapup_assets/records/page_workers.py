@@ -27,11 +27,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import IO, Any
 
+from wrapup_assets.records.page_chunks import PageChunk, PageChunkRows, flatten_page_chunk
+
 MAX_WORKERS = 4
 """More workers than this only add pipes and memory: the parent's own share (reading and
 decompressing pages, sorting, Parquet) is then the bottleneck."""
-_Chunk = tuple[int, list[bytes]]
-"""A chunk of consecutive pages: the number of its first page, and the pages."""
 CHUNKS_IN_FLIGHT_PER_WORKER = 2
 """Chunks sent but not yet answered, per worker: one being flattened, one queued behind it."""
 
@@ -108,11 +108,11 @@ class PageWorkers:
         self._workers: list[_Worker] = []
         self._finished_cleanly = False
 
-    def flatten_chunks(self, chunks: Iterable[_Chunk]) -> Iterator[tuple[_Chunk, Any]]:
+    def flatten_chunks(self, chunks: Iterable[PageChunk]) -> Iterator[tuple[PageChunk, PageChunkRows]]:
         """Each chunk with its `PageChunkRows`, in the order the chunks came; at most a few held at once.
 
         Workers are started with the first chunk, so an input without chunks starts none."""
-        sent: deque[tuple[_Worker, _Chunk]] = deque()
+        sent: deque[tuple[_Worker, PageChunk]] = deque()
         for sequence, chunk in enumerate(chunks):
             if len(self._workers) < self._count:
                 self._workers.append(_Worker(self._settings))
@@ -126,7 +126,7 @@ class PageWorkers:
         self._finished_cleanly = True
 
     @staticmethod
-    def _answer(worker: _Worker, chunk: _Chunk) -> tuple[_Chunk, Any]:
+    def _answer(worker: _Worker, chunk: PageChunk) -> tuple[PageChunk, PageChunkRows]:
         return chunk, worker.receive()
 
     def __enter__(self) -> PageWorkers:
@@ -139,8 +139,6 @@ class PageWorkers:
 
 def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The worker loop: flatten each chunk received, answer with its rows or with its exception."""
-    from wrapup_assets.records.flatten import flatten_page_chunk
-
     window_start, window_end, code_labels = pickle.load(stdin)
     while True:
         try:

@@ -9,8 +9,6 @@ record contract needs them, so they stay.
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
-
 REDACTED = "[redacted]"
 
 PERSONAL_PARTICIPANT_FIELDS: frozenset[str] = frozenset(
@@ -95,11 +93,3 @@ def redact_page(page: dict) -> dict:
     redacted = dict(page)
     _redact_children(redacted, "conversations", _redact_conversation)
     return redacted
-
-
-def redact_page_json(page_json: bytes) -> bytes:
-    """redact_page on the bytes Genesys sent; raises msgspec.DecodeError on a body that is not JSON."""
-    page = msgspec.json.decode(page_json)
-    if not isinstance(page, dict):
-        return page_json
-    return msgspec.json.encode(redact_page(page))

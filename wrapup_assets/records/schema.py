@@ -36,9 +36,8 @@ RECORD_SCHEMA: pa.Schema = pa.schema(
 
 RECORD_KEY: tuple[str, str] = ("interaction_id", "session_id")
 
+SORT_COLUMNS: tuple[str, ...] = ("interaction_timestamp", *RECORD_KEY)
+"""Every records file is sorted by start, then key: readers can prune on time and merge in order."""
+SORT_ORDER: list[tuple[str, str]] = [(column, "ascending") for column in SORT_COLUMNS]
+
 DICTIONARY_COLUMNS: tuple[str, ...] = tuple(field.name for field in RECORD_SCHEMA if pa.types.is_dictionary(field.type))
-
-
-def empty_records_table() -> pa.Table:
-    """An hour without conversations still materializes: it writes this zero-row table, not nothing."""
-    return RECORD_SCHEMA.empty_table()

@@ -8,10 +8,10 @@ import dagster as dg
 from wrapup_assets.assets import raw_conversation_pages, wrapup_records
 from wrapup_assets.automation.hours import hours_between
 from wrapup_assets.automation.sensors import build_catch_up_sensor
-from wrapup_assets.automation.settings import AutomationSettings
 from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.partitions import hour_key
+from wrapup_assets.settings import AutomationSettings
 from wrapup_assets_tests.automation.conftest import record_materialized, start_run_for_hour
 
 # At 10:30 with the default 2-hour settle delay the schedule owns 07:00; catch-up takes 00:00-06:00.

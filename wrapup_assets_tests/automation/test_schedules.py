@@ -7,9 +7,9 @@ import pytest
 
 from wrapup_assets.automation.hours import latest_settled_hour
 from wrapup_assets.automation.schedules import build_hourly_ingest_schedule, build_restatement_schedule
-from wrapup_assets.automation.settings import AutomationSettings, AutomationStart
 from wrapup_assets.definitions import defs
 from wrapup_assets.partitions import day_hour_keys
+from wrapup_assets.settings import AutomationSettings, AutomationStart
 
 DEFAULTS = AutomationSettings()
 

@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 from dagster._core.event_api import PartitionKeyFilter
 
 from wrapup_assets.assets import ALL_ASSETS, wrapup_daily, wrapup_records
-from wrapup_assets.checks import newest_hour_fresh, reconciled_with_genesys_aggregates
+from wrapup_assets.assets.freshness import newest_hour_fresh
+from wrapup_assets.checks import reconciled_with_genesys_aggregates
 from wrapup_assets.records import flatten
 from wrapup_assets.records.schema import RECORD_SCHEMA
 from wrapup_assets_tests.contract.conftest import DAY, ExportedDay

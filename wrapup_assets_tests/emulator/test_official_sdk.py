@@ -109,3 +109,32 @@ def test_wrapup_code_listings_read_into_sdk_models(api_client: sdk.api_client.Ap
     assert (active.total, everything.total) == (22, 25)
     assert all(code.division.name in ("Home", "Customer Care") for code in everything.entities)
     assert list(outdated_enum_attributes(everything)) == []
+
+
+def test_directory_listings_read_into_sdk_models(api_client: sdk.api_client.ApiClient) -> None:
+    routing, users, authorization = (
+        sdk.RoutingApi(api_client),
+        sdk.UsersApi(api_client),
+        sdk.AuthorizationApi(api_client),
+    )
+    queues = routing.get_routing_queues(page_size=5, page_number=1)
+    second_page = routing.get_routing_queues(page_size=5, page_number=2)
+    everyone = users.get_users(page_size=100, state="any")
+    active = users.get_users(page_size=100)
+    divisions = authorization.get_authorization_divisions(page_size=100)
+    deleted_divisions = authorization.get_authorization_divisions_deleted(page_size=100)
+    offered = routing.get_routing_queue_wrapupcodes(queues.entities[0].id, page_size=100)
+
+    assert (queues.total, queues.page_count, len(queues.entities) + len(second_page.entities)) == (8, 2, 8)
+    assert {queue.division.name for queue in queues.entities + second_page.entities} == {"Home", "Customer Care"}
+    assert {user.state for user in everyone.entities} == {"active", "inactive", "deleted"}
+    assert {user.state for user in active.entities} == {"active"} and active.total == everyone.total - 2
+    assert all(user.email and user.department and user.division.id for user in everyone.entities)
+    assert {division.name: division.home_division for division in divisions.entities} == {
+        "Home": True,
+        "Customer Care": False,
+    }
+    assert [division.name for division in deleted_divisions.entities] == ["Partner Desk"]
+    assert 6 <= offered.total == len(offered.entities) <= 11
+    for listing in (queues, everyone, divisions, deleted_divisions, offered):
+        assert list(outdated_enum_attributes(listing)) == []

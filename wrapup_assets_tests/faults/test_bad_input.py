@@ -12,8 +12,9 @@ import pytest
 from wrapup_assets.emulator import EmulatorConfig, Fault, GenesysEmulator
 from wrapup_assets.genesys.errors import GenesysSettingsError
 from wrapup_assets.genesys.regions import REGION_API_HOSTS
-from wrapup_assets.genesys.resource import TUNING_VARIABLES, GenesysCloudResource, genesys_resource_from_environment
-from wrapup_assets_tests.commands import BIN, clean_environment
+from wrapup_assets.genesys.resource import TUNING_VARIABLES, GenesysCloudResource
+from wrapup_assets.settings import SettingsError, settings_from_environment
+from wrapup_assets_tests.commands import BIN, clean_environment, materialize_command
 
 from .conftest import HOUR, materialize_hour, pipeline_resources, sorted_rows
 
@@ -23,10 +24,10 @@ NUMERIC_VARIABLES = [variable for variable, (_, kind) in TUNING_VARIABLES.items(
 
 @pytest.mark.parametrize("variable", NUMERIC_VARIABLES)
 def test_a_non_numeric_tuning_variable_is_named(variable: str):
-    with pytest.raises(GenesysSettingsError) as raised:
-        genesys_resource_from_environment({variable: "lots"})
+    with pytest.raises(SettingsError) as raised:
+        settings_from_environment({variable: "lots"})
     kind = TUNING_VARIABLES[variable][1]
-    assert str(raised.value) == f"{variable} must be {'an integer' if kind is int else 'a number'}, got 'lots'"
+    assert raised.value.problems == [f"{variable} must be {'an integer' if kind is int else 'a number'}, got 'lots'"]
 
 
 @pytest.mark.parametrize("variable", NUMERIC_VARIABLES)
@@ -91,6 +92,51 @@ def test_an_unknown_region_fails_the_command_naming_the_variable(tmp_path: Path)
     assert run.returncode != 0
     assert "GENESYS_REGION 'mypurecloud.moon' is not a Genesys Cloud region; valid regions: " in run.stdout + run.stderr
     assert not (tmp_path / "lake").exists()
+
+
+def test_only_a_client_id_fails_before_any_run_naming_the_region_and_both_ways_to_connect(tmp_path: Path):
+    run = run_materialize(tmp_path, "2024-05-01-09:00", GENESYS_CLIENT_ID="id")
+    assert run.returncode != 0
+    last_lines = run.stderr.strip().splitlines()[-2:]
+    assert last_lines == [
+        "wrapup_assets.settings.SettingsError: wrapup-assets cannot start, fix these settings:",
+        "  - Genesys connection incomplete: GENESYS_REGION (or GENESYS_API_URL + GENESYS_LOGIN_URL), "
+        "GENESYS_CLIENT_SECRET not set (found GENESYS_CLIENT_ID); set GENESYS_REGION (e.g. mypurecloud.ie) or "
+        "GENESYS_API_URL + GENESYS_LOGIN_URL (e.g. https://api.mypurecloud.ie and https://login.mypurecloud.ie), "
+        "together with GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET; or unset every GENESYS_* variable to run on "
+        "the embedded emulator",
+    ]
+    assert not (tmp_path / "lake").exists() and not (tmp_path / "storage").exists()
+
+
+def test_a_lake_url_with_one_slash_is_refused_before_any_api_call_and_writes_nothing(tmp_path: Path):
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    home.mkdir()
+    with GenesysEmulator(EmulatorConfig()) as emulator:
+        run = subprocess.run(
+            materialize_command(),
+            env=clean_environment(
+                WRAPUP_LAKE_URL="s3:/x/y",
+                DAGSTER_HOME=str(home),
+                GENESYS_API_URL=emulator.api_url,
+                GENESYS_LOGIN_URL=emulator.login_url,
+                GENESYS_CLIENT_ID=emulator.config.client_id,
+                GENESYS_CLIENT_SECRET=emulator.config.client_secret,
+            ),
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        requests_seen = emulator.request_log
+    assert run.returncode != 0
+    assert run.stderr.strip().splitlines()[-1] == (
+        "  - WRAPUP_LAKE_URL='s3:/x/y' looks like a URL but is not one (a scheme needs '://'); "
+        "use a local directory path (e.g. ./data/lake) or s3://bucket/prefix"
+    )
+    assert requests_seen == []
+    assert list(work.iterdir()) == []
 
 
 @pytest.mark.parametrize("partition", ["2099-01-01-00:00", "2023-12-31-23:00"], ids=["future", "before the start"])

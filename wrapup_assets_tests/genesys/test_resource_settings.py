@@ -1,13 +1,20 @@
 import dagster as dg
 import pytest
 
+from wrapup_assets.emulator.resource import EmbeddedEmulatorResource
 from wrapup_assets.genesys.errors import GenesysSettingsError
-from wrapup_assets.genesys.resource import GenesysCloudResource, genesys_resource_from_environment
+from wrapup_assets.genesys.resource import GenesysCloudResource
+from wrapup_assets.resources import genesys_resource
+from wrapup_assets.settings import settings_from_environment
+
+
+def genesys_resource_from_environment(environ: dict[str, str]) -> GenesysCloudResource:
+    return genesys_resource(settings_from_environment(environ))
 
 
 def test_no_genesys_variables_selects_the_embedded_emulator():
     resource = genesys_resource_from_environment({"PATH": "/bin", "GENESYS_CLIENT_ID": "  "})
-    assert resource.use_embedded_emulator is True
+    assert type(resource) is EmbeddedEmulatorResource
     assert resource.client_id is None and resource.region is None
 
 
@@ -15,7 +22,7 @@ def test_region_and_credentials_become_env_vars_not_values():
     resource = genesys_resource_from_environment(
         {"GENESYS_REGION": "mypurecloud.ie", "GENESYS_CLIENT_ID": "id", "GENESYS_CLIENT_SECRET": "s3"}
     )
-    assert resource.use_embedded_emulator is False
+    assert type(resource) is GenesysCloudResource
     assert resource.region == dg.EnvVar("GENESYS_REGION")
     assert resource.client_id == dg.EnvVar("GENESYS_CLIENT_ID")
     assert resource.client_secret == dg.EnvVar("GENESYS_CLIENT_SECRET")
@@ -23,7 +30,14 @@ def test_region_and_credentials_become_env_vars_not_values():
 
 
 def test_explicit_urls_are_used_when_no_region_is_set():
-    resource = genesys_resource_from_environment({"GENESYS_API_URL": "https://api.example.com"})
+    resource = genesys_resource_from_environment(
+        {
+            "GENESYS_API_URL": "https://api.example.com",
+            "GENESYS_LOGIN_URL": "https://login.example.com",
+            "GENESYS_CLIENT_ID": "i",
+            "GENESYS_CLIENT_SECRET": "s",
+        }
+    )
     assert resource.region is None
     assert resource.api_url == dg.EnvVar("GENESYS_API_URL")
     assert resource.login_url == dg.EnvVar("GENESYS_LOGIN_URL")
@@ -37,13 +51,9 @@ def test_numeric_tuning_is_read_from_the_environment():
     assert (resource.requests_per_minute, resource.read_timeout_seconds) == (120, 12.5)
 
 
-def test_non_integer_requests_per_minute_is_a_clear_error():
-    with pytest.raises(GenesysSettingsError) as raised:
-        genesys_resource_from_environment({"GENESYS_REQUESTS_PER_MINUTE": "lots"})
-    assert str(raised.value) == "GENESYS_REQUESTS_PER_MINUTE must be an integer, got 'lots'"
-
-
-def test_missing_secret_fails_at_run_start_naming_the_variable(monkeypatch):
+def test_a_secret_unset_after_the_definitions_loaded_fails_at_run_start_naming_it(monkeypatch):
+    environ = {"GENESYS_REGION": "mypurecloud.ie", "GENESYS_CLIENT_ID": "id", "GENESYS_CLIENT_SECRET": "s"}
+    resource = genesys_resource_from_environment(environ)
     monkeypatch.setenv("GENESYS_REGION", "mypurecloud.ie")
     monkeypatch.setenv("GENESYS_CLIENT_ID", "id")
     monkeypatch.delenv("GENESYS_CLIENT_SECRET", raising=False)
@@ -54,7 +64,7 @@ def test_missing_secret_fails_at_run_start_naming_the_variable(monkeypatch):
         calls.append(genesys)
 
     with pytest.raises(dg.DagsterInvalidConfigError, match='"GENESYS_CLIENT_SECRET" which is not set'):
-        dg.materialize([touches_genesys], resources={"genesys": genesys_resource_from_environment()})
+        dg.materialize([touches_genesys], resources={"genesys": resource})
     assert calls == []
 
 
@@ -101,11 +111,6 @@ def test_missing_secret_fails_at_run_start_naming_the_variable(monkeypatch):
             },
             "GENESYS_CA_BUNDLE (ca_bundle) names a file that does not exist: '/nonexistent/ca.pem'",
         ),
-        (
-            {"use_embedded_emulator": True},
-            "use_embedded_emulator is set but the emulator is not running: get_client() "
-            "works inside a Dagster run, where setup_for_execution starts it",
-        ),
     ],
 )
 def test_bad_settings_name_the_environment_variable(settings, message):
@@ -122,3 +127,12 @@ def test_region_settings_build_a_client_for_that_region_without_calling_it():
             "GenesysClient(client_id='id', api_url='https://api.mypurecloud.de', client_secret='***')"
         )
         assert client.request_count == 0
+
+
+def test_the_emulator_resource_outside_a_run_says_where_it_works():
+    with pytest.raises(GenesysSettingsError) as raised:
+        EmbeddedEmulatorResource().get_client()
+    assert str(raised.value) == (
+        "the embedded emulator is not running: get_client() works inside a Dagster run, "
+        "where setup_for_execution starts it"
+    )

@@ -9,13 +9,15 @@ import pytest
 from dagster_aws.s3 import S3Resource
 
 from wrapup_assets.lake.errors import PartitionNotPublishedError, UnsupportedPartitioningError
-from wrapup_assets.lake.io_manager import LakeIOManager, lake_io_manager_from_environment
+from wrapup_assets.lake.io_manager import LakeIOManager
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import read_parquet_partition, write_parquet_parts
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.payloads import RawPagesOutput, RawPagesPartition
 from wrapup_assets.lake.publish import stage_partition
+from wrapup_assets.resources import lake_io_manager
+from wrapup_assets.settings import settings_from_environment
 from wrapup_assets_tests.lake.conftest import files_under
 
 HOURLY = dg.HourlyPartitionsDefinition(start_date="2024-05-01-00:00")
@@ -197,8 +199,8 @@ def test_the_io_manager_from_the_environment_reads_the_lake_url_and_nests_an_s3_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    default = lake_io_manager_from_environment({})
-    configured = lake_io_manager_from_environment({"WRAPUP_LAKE_URL": "s3://bucket/prefix"})
+    default = lake_io_manager(settings_from_environment({}))
+    configured = lake_io_manager(settings_from_environment({"WRAPUP_LAKE_URL": "s3://bucket/prefix"}))
 
     assert default.lake_url == str(tmp_path / "data" / "lake")
     assert isinstance(default.s3, S3Resource) and default.s3.endpoint_url is None

@@ -3,8 +3,10 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
-from wrapup_assets.records.flatten import FlattenStats, MalformedPageError, RecordsBuilder, flatten_pages
+from wrapup_assets.records.details_model import MalformedPageError
+from wrapup_assets.records.flatten import RecordsBuilder
 from wrapup_assets.records.schema import RECORD_SCHEMA
+from wrapup_assets.records.window_rows import FlattenStats
 from wrapup_assets_tests.records.conversations import (
     BORIS,
     CODE_LABELS,
@@ -25,6 +27,7 @@ from wrapup_assets_tests.records.conversations import (
     page,
     segment,
 )
+from wrapup_assets_tests.records.flattening import flatten_pages
 
 
 def flatten(*pages: bytes):

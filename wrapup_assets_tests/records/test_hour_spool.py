@@ -3,7 +3,7 @@ whatever order the pages came in; the spool never holds the hour in memory as a 
 
 import pytest
 
-from wrapup_assets.records import flatten
+from wrapup_assets.records import window_rows
 from wrapup_assets.records.hour_spool import spool_records
 from wrapup_assets.records.schema import RECORD_SCHEMA
 from wrapup_assets_tests.records.test_streaming import (  # the same hour of emulator conversations
@@ -18,7 +18,7 @@ from wrapup_assets_tests.records.test_streaming import (  # the same hour of emu
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     """Batches of 300 rows, so the hour is spooled as several batches, each with its own dictionaries."""
-    monkeypatch.setattr(flatten, "BATCH_ROWS", 300)
+    monkeypatch.setattr(window_rows, "BATCH_ROWS", 300)
 
 
 def test_the_spool_reads_back_the_whole_hour_in_batches(conversations, labels, tmp_path):

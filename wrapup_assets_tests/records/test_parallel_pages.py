@@ -1,6 +1,6 @@
 """Pages flattened in worker processes give exactly what flattening in one process gives: the same
-batches, stats, quarantine and errors. Small inputs force the workers on through the module's
-thresholds (the workers' own BATCH_ROWS does not change what they return)."""
+batches, stats, quarantine and errors. Small inputs force the workers on through the records
+modules' thresholds (the workers' own BATCH_ROWS does not change what they return)."""
 
 import os
 import signal
@@ -9,18 +9,20 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from wrapup_assets.records import flatten
-from wrapup_assets.records.flatten import MalformedPageError, PagesOutOfOrderError, RecordsBuilder
+from wrapup_assets.records import flatten, page_chunks, window_rows
+from wrapup_assets.records.details_model import MalformedPageError
+from wrapup_assets.records.flatten import RecordsBuilder
 from wrapup_assets.records.page_workers import PageWorkerDied
+from wrapup_assets.records.window_rows import PagesOutOfOrderError
 from wrapup_assets_tests.records.test_streaming import HOUR, HOUR_END, PAGE_SIZE, values
 
 
 @pytest.fixture(autouse=True)
 def workers_on_small_inputs(monkeypatch):
     """Batches of 300 rows, two pages flattened here, then chunks of three pages in the workers."""
-    monkeypatch.setattr(flatten, "BATCH_ROWS", 300)
+    monkeypatch.setattr(window_rows, "BATCH_ROWS", 300)
     monkeypatch.setattr(flatten, "PARALLEL_AFTER_PAGES", 2)
-    monkeypatch.setattr(flatten, "PAGES_PER_CHUNK", 3)
+    monkeypatch.setattr(page_chunks, "PAGES_PER_CHUNK", 3)
 
 
 def broken_conversations(conversations: list[dict]) -> list[dict]:

@@ -12,9 +12,10 @@ from wrapup_assets.emulator.generator import plan_hour
 from wrapup_assets.emulator.instants import DAY_MS, to_ms
 from wrapup_assets.emulator.organization import organization_for_seed
 from wrapup_assets.emulator.rendering import render_conversation
-from wrapup_assets.records import flatten
-from wrapup_assets.records.flatten import PagesOutOfOrderError, RecordsBuilder
+from wrapup_assets.records import window_rows
+from wrapup_assets.records.flatten import RecordsBuilder
 from wrapup_assets.records.schema import RECORD_SCHEMA
+from wrapup_assets.records.window_rows import PagesOutOfOrderError
 
 HOUR = datetime(2024, 5, 1, 14, tzinfo=UTC)
 HOUR_END = HOUR + timedelta(hours=1)
@@ -37,7 +38,7 @@ def labels() -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     """Batches of 300 rows, so an hour of 2,000 conversations streams out in several of them."""
-    monkeypatch.setattr(flatten, "BATCH_ROWS", 300)
+    monkeypatch.setattr(window_rows, "BATCH_ROWS", 300)
 
 
 def pages_of(conversations: list[dict], shift: int = 0) -> list[bytes]:

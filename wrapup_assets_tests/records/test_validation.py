@@ -2,8 +2,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from wrapup_assets.records.flatten import flatten_pages
-from wrapup_assets.records.schema import RECORD_SCHEMA, empty_records_table
+from wrapup_assets.records.schema import RECORD_SCHEMA
 from wrapup_assets.records.validation import CheckOutcome, check_key_unique, check_record_schema
 from wrapup_assets_tests.records.conversations import (
     BORIS,
@@ -16,6 +15,7 @@ from wrapup_assets_tests.records.conversations import (
     expected_row,
     page,
 )
+from wrapup_assets_tests.records.flattening import flatten_pages
 
 SECOND_ID = "c0ffee00-1234-4abc-8def-000000000002"
 
@@ -51,7 +51,7 @@ def test_good_table_passes_both_checks():
 
 
 def test_empty_table_passes():
-    assert check_record_schema(empty_records_table(), HOUR_START, HOUR_END).passed
+    assert check_record_schema(RECORD_SCHEMA.empty_table(), HOUR_START, HOUR_END).passed
 
 
 def test_planted_duplicate_fails_naming_the_key():

@@ -15,3 +15,15 @@ daily_compaction_condition = (
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("all 24 hours present and newer than the day")
+
+# The mart follows its day of wrapup_daily the same way; a refresh of the histories it names groups
+# from (unpartitioned) must not request every day again, so only wrapup_daily's updates count.
+summary_condition = (
+    (
+        dg.AutomationCondition.newly_missing()
+        | dg.AutomationCondition.any_deps_updated().allow(dg.AssetSelection.assets("wrapup_daily"))
+    ).since_last_handled()
+    & ~dg.AutomationCondition.any_deps_missing()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("its wrapup_daily day present and newer than it")
