@@ -10,7 +10,7 @@ A plain range run records the same metadata on every partition and one check res
 range. So the assets that check what they publish record each partition themselves, once it is
 published: its own `AssetMaterialization`, then each check's evaluation attached to that
 materialization (Dagster's internal `AssetCheckEvaluation` with `target_materialization_data`,
-pinned by wrapup_assets_tests/assets/test_range_runs.py). A partition whose blocking checks fail
+pinned by wrapup_assets_tests/contract/test_range_runs.py). A partition whose blocking checks fail
 gets its failed evaluations and no materialization: nothing of it is published.
 """
 
