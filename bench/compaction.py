@@ -33,12 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compaction_fixture import RECORDS_DATASET, publish_synthetic_day  # noqa: E402
 from records_path import peak_rss_mib  # noqa: E402
 
+from wrapup_assets.lake.lake import Lake, PublishedPartition
 from wrapup_assets.lake.location import LakeLocation  # noqa: E402
 from wrapup_assets.lake.manifest import read_manifest  # noqa: E402
 from wrapup_assets.lake.parquet_files import read_parquet_partition, write_parquet_parts  # noqa: E402
 from wrapup_assets.lake.partitioning import LakePartition  # noqa: E402
 from wrapup_assets.lake.publish import stage_partition  # noqa: E402
-from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, PublishedHour, scan_day  # noqa: E402
+from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, scan_day  # noqa: E402
 from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION  # noqa: E402
 
 DAY_START = datetime(2024, 5, 1, tzinfo=UTC)
@@ -46,16 +47,16 @@ DAY_END = DAY_START + timedelta(days=1)
 PATHS = ("project", "naive", "floor")
 
 
-def published_hours(location: LakeLocation) -> list[PublishedHour]:
+def published_hours(location: LakeLocation) -> list[PublishedPartition]:
     hours = []
     for hour in range(24):
         start = DAY_START + timedelta(hours=hour)
         partition = LakePartition.from_time_window(RECORDS_DATASET, start, start + timedelta(hours=1))
-        hours.append(PublishedHour(partition, read_manifest(location, partition)))
+        hours.append(PublishedPartition(partition, read_manifest(location, partition)))
     return hours
 
 
-def hour_batches(location: LakeLocation, hours: list[PublishedHour]) -> Iterator[pa.RecordBatch]:
+def hour_batches(location: LakeLocation, hours: list[PublishedPartition]) -> Iterator[pa.RecordBatch]:
     """The hours' rows as the Parquet reader streams them: what any compaction must at least read."""
     for hour in hours:
         for name in hour.manifest.file_names():
@@ -72,11 +73,11 @@ def compact(lake_root: str, path: str) -> dict[str, float]:
     hours = published_hours(location)
     with stage_partition(location, day, "parquet", SCHEMA_VERSION) as staged:
         if path == "project":
-            scan = scan_day(location, hours, DAY_START, DAY_END)
+            scan = scan_day(Lake(location), hours, DAY_START, DAY_END)
             if not scan.passed:
                 raise RuntimeError(f"checks failed: {scan.schema_outcome.description}; {scan.key_outcome.description}")
             pass_one_seconds = time.perf_counter() - started
-            write_parquet_parts(DayRecords(location, scan).reader(), RECORD_SCHEMA, staged)
+            write_parquet_parts(DayRecords(Lake(location), scan).reader(), RECORD_SCHEMA, staged)
         elif path == "floor":
             write_parquet_parts(hour_batches(location, hours), RECORD_SCHEMA, staged)
         else:

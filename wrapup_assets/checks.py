@@ -10,16 +10,14 @@ newest hour is in `assets/freshness.py`.
 """
 
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC
 
 import dagster as dg
+import pyarrow as pa
 
 from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager
-from wrapup_assets.lake.manifest import read_manifest
-from wrapup_assets.lake.parquet_files import read_parquet_partition
-from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.partitions import hourly_partitions
 from wrapup_assets.records.batch_checks import BatchChecks, KeyTables
 from wrapup_assets.records.quarantine import QuarantinedConversation, check_quarantined_fraction
@@ -150,6 +148,16 @@ def raise_if_failed(partition_key: str, results: Sequence[dg.AssetCheckResult]) 
         )
 
 
+def reconciliation_result(
+    records: pa.Table, aggregates: Mapping, tolerance: float = DEFAULT_TOLERANCE
+) -> dg.AssetCheckResult:
+    """The reconciliation verdict on an hour's rows (at least RECONCILED_COLUMNS) against the
+    Genesys aggregates response for that hour: a warning, never a blocker."""
+    outcome = reconcile_code_counts(row_counts(records), aggregate_counts(aggregates), tolerance)
+    (result,) = check_results([(RECONCILIATION_CHECK, outcome)], dg.AssetCheckSeverity.WARN)
+    return result
+
+
 class ReconciliationConfig(dg.Config):
     """Settings of the reconciliation check."""
 
@@ -183,16 +191,12 @@ def _reconciliation_check() -> dg.AssetChecksDefinition:
             start, end = window.start.astimezone(UTC), window.end.astimezone(UTC)
             # Read the two columns it counts, not the hour through the IO manager: a busy hour is
             # hundreds of MB as a table, and a check's input cannot ask the IO manager for columns.
-            location = io_manager.location()
-            partition = LakePartition.from_time_window(RECORDS_ASSET_KEY.to_user_string(), start, end)
-            records = read_parquet_partition(
-                location, partition, read_manifest(location, partition), columns=RECONCILED_COLUMNS
-            )
+            lake = io_manager.lake()
+            published = lake.published(lake.hour(RECORDS_ASSET_KEY.to_user_string(), start))
+            records = lake.read_table(published, columns=RECONCILED_COLUMNS)
             with genesys.get_client() as client:
                 response = client.aggregate_wrapup_codes(start, end)
-            outcome = reconcile_code_counts(row_counts(records), aggregate_counts(response), config.tolerance)
-            (result,) = check_results([(RECONCILIATION_CHECK, outcome)], dg.AssetCheckSeverity.WARN)
-            return result
+            return reconciliation_result(records, response, config.tolerance)
 
     return reconciled_with_genesys_aggregates
 

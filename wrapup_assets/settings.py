@@ -36,6 +36,9 @@ START_DATE_VARIABLE = "WRAPUP_START_DATE"
 SETTLE_MINUTES_VARIABLE = "WRAPUP_SETTLE_MINUTES"
 CATCH_UP_RUNS_PER_TICK_VARIABLE = "WRAPUP_CATCH_UP_RUNS_PER_TICK"
 AUTOMATION_VARIABLE = "WRAPUP_AUTOMATION"
+BACKFILL_HOURS_VARIABLE = "WRAPUP_BACKFILL_HOURS_PER_RUN"
+DEFAULT_BACKFILL_HOURS_PER_RUN = 168
+MAX_BACKFILL_HOURS_PER_RUN = 31 * 24
 
 DEFAULT_START_DATE = "2024-01-01"
 DEFAULT_SETTLE_MINUTES = 120
@@ -126,6 +129,8 @@ class Settings:
     lake_url_from_environment: bool
     start_date: datetime
     automation: AutomationSettings
+    backfill_hours_per_run: int = DEFAULT_BACKFILL_HOURS_PER_RUN
+    """Hours of history one backfill run covers (raw pages and records together), a week by default."""
     lake_test_points: LakeTestPoints | None = None
     """Kill or pause points of the lake's crash and concurrency tests (never set outside them)."""
 
@@ -151,6 +156,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
     lake_url = attempt(lambda: check_lake_url(lake_text), "") if lake_text else _default_lake_url()
     start_date = attempt(lambda: _start_date(environ), datetime(2024, 1, 1, tzinfo=UTC))
     automation = attempt(lambda: _automation_settings(environ, real_org=genesys.real_org), AutomationSettings())
+    backfill_hours = attempt(lambda: _backfill_hours(environ), DEFAULT_BACKFILL_HOURS_PER_RUN)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -159,6 +165,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> Settings:
         lake_url_from_environment=bool(lake_text),
         start_date=start_date,
         automation=automation,
+        backfill_hours_per_run=backfill_hours,
         lake_test_points=LakeTestPoints.from_variables(environ),
     )
 
@@ -257,6 +264,16 @@ def _automation_settings(environ: Mapping[str, str], *, real_org: bool) -> Autom
         ),
         start=start,
     )
+
+
+def _backfill_hours(environ: Mapping[str, str]) -> int:
+    hours = _whole_number(environ, BACKFILL_HOURS_VARIABLE, DEFAULT_BACKFILL_HOURS_PER_RUN, minimum=1)
+    if hours > MAX_BACKFILL_HOURS_PER_RUN:
+        raise ValueError(
+            f"{BACKFILL_HOURS_VARIABLE}={hours} is more than {MAX_BACKFILL_HOURS_PER_RUN} (31 days, the longest "
+            f"details job); the default is {DEFAULT_BACKFILL_HOURS_PER_RUN} (a week)"
+        )
+    return hours
 
 
 def _whole_number(environ: Mapping[str, str], variable: str, default: int, *, minimum: int) -> int:

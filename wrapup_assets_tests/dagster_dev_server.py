@@ -40,6 +40,40 @@ query Runs($id: String!) {
 """
 
 
+def launch_asset_backfill(client: DagsterGraphQLClient, hours: tuple[str, str], days: tuple[str, str]) -> str:
+    """Launch an asset backfill of every partitioned asset as the UI's "Materialize -> partition
+    range" does: hourly assets over `hours` (first, last key), daily ones over `days`; its id."""
+    nodes = client._execute(PARTITIONED_ASSETS_QUERY)["assetNodes"]
+    ranges = {True: {"start": hours[0], "end": hours[1]}, False: {"start": days[0], "end": days[1]}}
+    params = {
+        "partitionsByAssets": [
+            {
+                "assetKey": {"path": node["assetKey"]["path"]},
+                "partitions": {"range": ranges[node["partitionDefinition"]["fmt"] == HOUR_FORMAT]},
+            }
+            for node in nodes
+            if node["partitionDefinition"]
+        ]
+    }
+    launched = client._execute(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+    if launched["__typename"] != "LaunchBackfillSuccess":
+        raise RuntimeError(f"the backfill was not launched: {launched}")
+    return launched["backfillId"]
+
+
+def wait_for_backfill(client: DagsterGraphQLClient, backfill_id: str, timeout_seconds: float) -> tuple[str, list[dict]]:
+    """The backfill's final status and its runs, once it is no longer requested or cancelling."""
+    deadline = time.monotonic() + timeout_seconds
+    while (status := client._execute(BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]["status"]) in (
+        "REQUESTED",
+        "CANCELING",
+    ):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"backfill {backfill_id} still {status} after {timeout_seconds:.0f} s")
+        time.sleep(1)
+    return status, client._execute(BACKFILL_RUNS, {"id": backfill_id})["runsOrError"]["results"]
+
+
 def free_port() -> int:
     """A free TCP port on loopback for the webserver."""
     with socket.socket() as probe:

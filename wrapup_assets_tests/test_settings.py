@@ -146,3 +146,24 @@ def test_every_problem_is_named_at_once():
 def test_a_malformed_setting_names_the_variable(environ, message):
     (problem,) = problems(environ)
     assert problem.startswith(message)
+
+
+def test_backfill_runs_cover_a_week_of_hours_unless_set():
+    assert settings_from_environment({}).backfill_hours_per_run == 168
+    assert settings_from_environment({"WRAPUP_BACKFILL_HOURS_PER_RUN": "48"}).backfill_hours_per_run == 48
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("a week", "WRAPUP_BACKFILL_HOURS_PER_RUN='a week' is not a whole number"),
+        ("0", "WRAPUP_BACKFILL_HOURS_PER_RUN=0 must be at least 1"),
+        (
+            "745",
+            "WRAPUP_BACKFILL_HOURS_PER_RUN=745 is more than 744 (31 days, the longest details job); "
+            "the default is 168 (a week)",
+        ),
+    ],
+)
+def test_a_backfill_run_size_out_of_range_is_refused_naming_the_variable(value, problem):
+    assert problems({"WRAPUP_BACKFILL_HOURS_PER_RUN": value}) == [problem]

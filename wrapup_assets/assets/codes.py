@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import dagster as dg
 import pyarrow as pa
 
-from wrapup_assets.assets.lake_reads import read_published_table
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema
 from wrapup_assets.genesys.resource import GenesysCloudResource
 from wrapup_assets.lake.io_manager import LakeIOManager
@@ -47,7 +46,9 @@ def wrapup_codes(
         active = client.list_wrapup_codes("Active")
         deleted = client.list_wrapup_codes("Deleted")
     refreshed_at = datetime.now(UTC)
-    stored = read_published_table(io_manager.location(), LakePartition.unpartitioned(CODES_DATASET))
+    lake = io_manager.lake()
+    published = lake.published_or_none(LakePartition.unpartitioned(CODES_DATASET))
+    stored = lake.read_table(published) if published is not None else None
     if stored is not None and not is_code_history(stored.schema):
         context.log.warning("The stored wrapup_codes is a catalog snapshot, not a history: starting a new history")
         stored = None

@@ -3,7 +3,7 @@
 One job covers the run's whole range (a day of a backfill) for a handful of requests, where the
 details query needs one or more per hour. Its results come in large pages with no promise of hour
 order, so each conversation goes to the hour its `conversationStart` falls in and is spooled to
-local disk by hour; conversations that started outside the range (the job matches every lifetime
+the step's local spool by hour; conversations that started outside the range (the job matches every lifetime
 that overlaps it) are dropped, as the records asset drops them from a query page. Each hour is
 stored as pages of the query's shape, `{"conversations": [...], "totalHits": n}` (n: the page's
 own count), so `wrapup_records` reads a job-fetched hour exactly like a query-fetched one.
@@ -12,7 +12,7 @@ own count), so `wrapup_records` reads a job-fetched hour exactly like a query-fe
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -51,29 +51,29 @@ def pages_by_hour(page: dict) -> dict[str | None, dict]:
 
 
 class DetailsJobExport:
-    """Fetch consecutive hours through one details job into a spool, then hand out each hour's pages.
+    """Fetch consecutive hours through one details job into the step's page spool.
 
     `fetch()` runs the job to the end (submit, wait, read every page, delete); the figures a person
-    checks afterwards are its attributes. `close()` deletes the spool.
+    checks afterwards are its attributes.
     """
 
     def __init__(
         self,
         client: GenesysClient,
         hour_keys: Sequence[str],
+        spool: HourPageSpool,
         *,
         redact: bool,
         polling: JobPolling,
     ) -> None:
         if not hour_keys:
             raise ValueError("a details job export needs at least one hour")
-        self._client, self._redact, self._polling = client, redact, polling
+        self._client, self._spool, self._redact, self._polling = client, spool, redact, polling
         self.start = hour_start(hour_keys[0])
         self.end = hour_start(hour_keys[-1]) + HOUR
         if hour_keys != [hour_key(self.start + index * HOUR) for index in range(len(hour_keys))]:
             raise ValueError(f"the hours of a details job must be consecutive, got {list(hour_keys)}")
         self._hours = frozenset(hour_keys)
-        self._spool = HourPageSpool(hour_keys)
         self.job_id: str | None = None
         self.conversations_received = 0
         self.conversations_outside_range = 0
@@ -96,16 +96,7 @@ class DetailsJobExport:
                     else:
                         self._conversations_by_hour[key] += count
                         self._spool.add(key, encoder.encode(redact_page(hour_page) if self._redact else hour_page))
-        self._spool.finish()
 
     def conversations_in(self, key: str) -> int:
         """Conversations stored for the hour."""
         return self._conversations_by_hour[key]
-
-    def pages(self, key: str) -> Iterator[bytes]:
-        """The hour's pages as JSON lines, in the order the job returned them."""
-        return self._spool.iter_pages(key)
-
-    def close(self) -> None:
-        """Delete the spooled pages."""
-        self._spool.close()

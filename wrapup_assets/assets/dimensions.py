@@ -14,7 +14,6 @@ import dagster as dg
 import pyarrow as pa
 from pydantic import Field
 
-from wrapup_assets.assets.lake_reads import read_published_table
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema, table_preview_markdown
 from wrapup_assets.genesys.client import GenesysClient
 from wrapup_assets.genesys.resource import GenesysCloudResource
@@ -53,7 +52,7 @@ def refreshed_history(
     dataset = context.asset_key.path[-1]
     snapshot = fetch_snapshot()
     refreshed_at = datetime.now(UTC)
-    stored = read_published_table(io_manager.location(), LakePartition.unpartitioned(dataset))
+    stored = io_manager.lake().published_table(LakePartition.unpartitioned(dataset))
     if stored is not None and not is_history(spec, stored.schema):
         raise ValueError(
             f"{dataset}: the stored table has columns {stored.schema.names}, not those of a {dataset} history "

@@ -13,12 +13,10 @@ import warnings
 import dagster as dg
 
 from wrapup_assets.assets.conditions import summary_condition
-from wrapup_assets.assets.lake_reads import read_published_table
 from wrapup_assets.assets.metadata import GROUP_NAME, OWNERS, column_schema
 from wrapup_assets.checks import check_results, raise_if_failed
 from wrapup_assets.lake.io_manager import LakeIOManager
-from wrapup_assets.lake.location import LakeLocation
-from wrapup_assets.lake.manifest import read_manifest
+from wrapup_assets.lake.lake import Lake
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.partitions import daily_partitions, utc_window
 from wrapup_assets.records.summary import (
@@ -57,10 +55,10 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
         ]
 
 
-def _histories(location: LakeLocation, partition_key: str) -> Histories:
+def _histories(lake: Lake, partition_key: str) -> Histories:
     tables = {}
     for dataset in HISTORY_DATASETS:
-        table = read_published_table(location, LakePartition.unpartitioned(dataset))
+        table = lake.published_table(LakePartition.unpartitioned(dataset))
         if table is None:
             raise dg.Failure(
                 f"{SUMMARY_DATASET} {partition_key}: {dataset} was never materialized, and the mart names its "
@@ -89,12 +87,11 @@ def _histories(location: LakeLocation, partition_key: str) -> Histories:
 )
 def wrapup_summary_daily(context: dg.AssetExecutionContext, io_manager: dg.ResourceParam[LakeIOManager]):
     day_start, day_end = utc_window(context)
-    location = io_manager.location()
-    daily = LakePartition.from_time_window(DAILY_DATASET, day_start, day_end)
-    manifest = read_manifest(location, daily)
-    day_files = [location.join(daily.relative_dir, name) for name in manifest.file_names()]
-    histories = _histories(location, context.partition_key)
-    summary = summarize_day(day_files, histories, day_start, location.filesystem)
+    lake = io_manager.lake()
+    daily = lake.published(LakePartition.from_time_window(DAILY_DATASET, day_start, day_end))
+    manifest = daily.manifest
+    histories = _histories(lake, context.partition_key)
+    summary = summarize_day(lake.file_paths(daily), histories, day_start, lake.location.filesystem)
     results = check_results(
         [
             (KEY_CHECK, check_keys_unique(summary)),

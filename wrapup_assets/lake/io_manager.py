@@ -1,35 +1,31 @@
-"""The Dagster IO manager that stores assets in the lake: thin glue over staging, publishing and reading."""
+"""The Dagster IO manager that stores assets in the lake: thin glue over the `Lake`."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import dagster as dg
 import pyarrow as pa
 from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
-from wrapup_assets.lake.errors import PartitionNotPublishedError, UnsupportedPartitioningError
+from wrapup_assets.lake.errors import UnsupportedPartitioningError
+from wrapup_assets.lake.lake import PAGES_FORMAT, PARQUET_FORMAT, Lake
 from wrapup_assets.lake.location import LAKE_URL_ENV_VAR, LakeLocation
-from wrapup_assets.lake.manifest import Manifest, ManifestFile, read_manifest
-from wrapup_assets.lake.page_files import write_pages
-from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES, read_parquet_partition, write_parquet_parts
+from wrapup_assets.lake.manifest import Manifest, ManifestFile
+from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES
 from wrapup_assets.lake.partitioning import LakePartition
-from wrapup_assets.lake.payloads import HourlyRawPagesOutput, MetadataFigure, RawPagesOutput, RawPagesPartition
-from wrapup_assets.lake.publish import StagedPartition, stage_partition
-
-PARQUET_FORMAT = "parquet"
-PAGES_FORMAT = "jsonl.zst"
+from wrapup_assets.lake.payloads import HourlyRawPagesOutput, RawPagesOutput, RawPagesPartition
 
 
 class LakeIOManager(dg.ConfigurableIOManager):
     """Stores each asset partition as a published lake partition, Hive-laid-out and manifest-guarded.
 
-    A ``pa.Table`` or ``pa.RecordBatchReader`` becomes Parquet part files; a ``RawPagesOutput``
-    becomes pages.jsonl.zst plus its sidecar files; an ``HourlyRawPagesOutput`` (a multi-partition
-    run) becomes one such partition per hour. Downstream assets read exactly the files each
-    upstream manifest lists.
+    Writes and reads go through the `Lake`: a ``pa.Table`` or a ``pa.RecordBatchReader`` (a stream)
+    becomes Parquet part files, a ``RawPagesOutput`` (a stream of pages) pages.jsonl.zst plus its
+    sidecar files; downstream assets read exactly the files each upstream manifest lists. A run
+    over a range of partitions publishes each partition from the asset itself (through the same
+    `Lake`), not through one output.
     An s3:// lake is reached through the nested dagster-aws ``S3Resource``.
     """
 
@@ -55,93 +51,78 @@ class LakeIOManager(dg.ConfigurableIOManager):
         """The lake root this IO manager reads and writes."""
         return LakeLocation.from_url(self.lake_url, self.s3)
 
+    def lake(self) -> Lake:
+        """The lake this IO manager reads and writes, for assets and checks that read or publish
+        partitions themselves."""
+        return Lake(self.location(), self.target_file_bytes)
+
     def handle_output(self, context: dg.OutputContext, obj: object) -> None:
-        """Stage and publish one partition (or each hour of an ``HourlyRawPagesOutput``), then tell
-        the UI where it went and what it holds."""
-        location = self.location()
+        """Publish one partition from the stream or table the asset produced, then tell the UI where
+        it went and what it holds."""
+        lake = self.lake()
         if isinstance(obj, HourlyRawPagesOutput):
-            self._publish_hours(context, location, obj)
+            self._publish_hours(context, lake, obj)
             return
         partition = _output_partition(context)
         if isinstance(obj, pa.Table):
-            with stage_partition(location, partition, PARQUET_FORMAT, _schema_version(obj)) as staged:
-                write_parquet_parts(obj, obj.schema, staged, self.target_file_bytes)
-                manifest = staged.publish()
-            counts: dict[str, MetadataFigure] = {"dagster/row_count": manifest.total_rows}
+            manifest = lake.write_records(partition, obj, _schema_version(obj))
+            counts: dict[str, object] = {"dagster/row_count": manifest.total_rows}
         elif isinstance(obj, pa.RecordBatchReader):
-            # A stream too big to hold as a table (the daily compaction); its schema version is the asset's.
-            schema_version = context.definition_metadata.get("schema_version")
-            with stage_partition(location, partition, PARQUET_FORMAT, schema_version) as staged:
-                write_parquet_parts(obj, obj.schema, staged, self.target_file_bytes)
-                manifest = staged.publish()
+            # A stream too big to hold as a table; its schema version is the asset's.
+            manifest = lake.write_records(partition, obj, context.definition_metadata.get("schema_version"))
             counts = {"dagster/row_count": manifest.total_rows}
         elif isinstance(obj, RawPagesOutput):
-            try:
-                with stage_partition(location, partition, PAGES_FORMAT) as staged:
-                    pages_file = _stage_raw_pages(obj, staged)
-                    manifest = staged.publish()
-            finally:
-                _close(obj.close)
-            counts = {"pages": pages_file.rows or 0, **(obj.summary() if obj.summary else {})}
+            manifest = lake.write_pages(partition, obj.pages, obj.sidecar_files)
+            counts = {"pages": manifest.total_rows}
         else:
             raise TypeError(
                 f"{partition.dataset}: the lake IO manager stores a pyarrow Table or a RawPagesOutput, "
                 f"got {type(obj).__name__}"
             )
-        context.add_output_metadata({**_partition_metadata(location, partition, manifest), **counts})
+        context.add_output_metadata({**published_partition_metadata(lake, partition, manifest), **counts})
 
-    def _publish_hours(self, context: dg.OutputContext, location: LakeLocation, obj: HourlyRawPagesOutput) -> None:
-        """Stage every hour, then publish each on its own manifest: a failure while fetching or
-        writing any hour publishes none, and a reader never sees an hour half written.
-
-        Each hour's own figures (path, files, pages) go on that partition's materialization; the
-        run-wide ones (requests, fetch path) on all of them.
-        """
-        try:
-            keys = _output_partition_keys(context, obj)
-            definition = context.asset_partitions_def
-            hour_figures: dict[str, tuple[StagedPartition, dict[str, MetadataFigure]]] = {}
-            with contextlib.ExitStack() as stages:
-                for key in keys:
-                    window = definition.time_window_for_partition_key(key)
-                    partition = LakePartition.from_time_window(_dataset(context), window.start, window.end)
-                    staged = stages.enter_context(stage_partition(location, partition, PAGES_FORMAT))
-                    hour = obj.hours[key]
-                    pages_file = _stage_raw_pages(hour, staged)
-                    hour_figures[key] = (
-                        staged,
-                        {"pages": pages_file.rows or 0, **(hour.summary() if hour.summary else {})},
-                    )
-                for key, (staged, figures) in hour_figures.items():
-                    manifest = staged.publish()
-                    context.step_context.add_asset_metadata(
-                        {**_partition_metadata(location, staged.partition, manifest), **figures}, partition_key=key
-                    )
-        finally:
-            _close(obj.close)
-        context.add_output_metadata({"hours_in_run": len(keys), **(obj.summary() if obj.summary else {})})
+    def _publish_hours(self, context: dg.OutputContext, lake: Lake, obj: HourlyRawPagesOutput) -> None:
+        """Publish each hour of a range run on its own manifest; its path, files and pages go on
+        that hour's materialization (the figures of the whole run come with the output)."""
+        keys = _output_partition_keys(context, obj)
+        definition = context.asset_partitions_def
+        for key in keys:
+            window = definition.time_window_for_partition_key(key)
+            partition = LakePartition.from_time_window(_dataset(context), window.start, window.end)
+            hour = obj.hours[key]
+            manifest = lake.write_pages(partition, hour.pages, hour.sidecar_files)
+            context.step_context.add_asset_metadata(
+                {**published_partition_metadata(lake, partition, manifest), "pages": manifest.total_rows},
+                partition_key=key,
+            )
 
     def load_input(self, context: dg.InputContext) -> pa.Table | RawPagesPartition:
         """One table over every upstream partition (in key order), or the raw pages of one partition."""
-        location = self.location()
-        partitions = _input_partitions(context)
-        manifests = _read_manifests(location, partitions)
-        dataset = partitions[0].dataset
-        formats = {manifest.format for manifest in manifests}
+        lake = self.lake()
+        published = lake.published_all(_input_partitions(context))
+        dataset = published[0].partition.dataset
+        formats = {partition.manifest.format for partition in published}
         if formats == {PARQUET_FORMAT}:
-            tables = [
-                read_parquet_partition(location, partition, manifest)
-                for partition, manifest in zip(partitions, manifests, strict=True)
-            ]
-            return pa.concat_tables(tables)
+            return pa.concat_tables([lake.read_table(partition) for partition in published])
         if formats == {PAGES_FORMAT}:
-            if len(partitions) != 1:
+            if len(published) != 1:
                 raise UnsupportedPartitioningError(
-                    f"{dataset}: raw pages are read one partition at a time, but {len(partitions)} "
-                    f"partitions were requested ({partitions[0].key} .. {partitions[-1].key})"
+                    f"{dataset}: raw pages are read one partition at a time, but {len(published)} "
+                    f"partitions were requested ({published[0].key} .. {published[-1].key})"
                 )
-            return RawPagesPartition(location=location, partition=partitions[0], manifest=manifests[0])
+            (pages,) = published
+            return RawPagesPartition(location=lake.location, partition=pages.partition, manifest=pages.manifest)
         raise UnsupportedPartitioningError(f"{dataset}: cannot read partitions stored as {sorted(formats)} together")
+
+
+def published_partition_metadata(lake: Lake, partition: LakePartition, manifest: Manifest) -> dict[str, object]:
+    """What the UI shows about a published partition: its path, its files with rows and bytes."""
+    return {
+        "path": dg.MetadataValue.path(lake.display_path(partition)),
+        "files": dg.MetadataValue.md(_files_markdown(manifest.files)),
+        "file_count": len(manifest.files),
+        "bytes": manifest.total_bytes,
+    }
 
 
 def _dataset(context: dg.InputContext | dg.OutputContext) -> str:
@@ -154,35 +135,10 @@ def _output_partition_keys(context: dg.OutputContext, obj: HourlyRawPagesOutput)
     if sorted(obj.hours) != sorted(keys):
         missing, extra = sorted(set(keys) - set(obj.hours)), sorted(set(obj.hours) - set(keys))
         raise UnsupportedPartitioningError(
-            f"{_dataset(context)}: the run writes partitions {keys[:1]}..{keys[-1:]} ({len(keys)}) but the output "
-            f"holds hours {sorted(obj.hours)[:1]}..{sorted(obj.hours)[-1:]} ({len(obj.hours)}); "
-            f"missing {missing[:3]}, unexpected {extra[:3]}"
+            f"{_dataset(context)}: the run writes {len(keys)} partitions but the output holds {len(obj.hours)} "
+            f"hours; missing {missing[:3]}, unexpected {extra[:3]}"
         )
     return keys
-
-
-def _stage_raw_pages(obj: RawPagesOutput, staged: StagedPartition) -> ManifestFile:
-    """pages.jsonl.zst streamed from the pages, then the sidecar files, into the stage."""
-    pages_file = write_pages(obj.pages, staged)
-    for name, data in obj.sidecar_files.items():
-        with staged.open_output_stream(name) as stream:
-            stream.write(data)
-        staged.add_file(name, rows=None)
-    return pages_file
-
-
-def _partition_metadata(location: LakeLocation, partition: LakePartition, manifest: Manifest) -> dict[str, object]:
-    return {
-        "path": dg.MetadataValue.path(location.display_path(location.join(partition.relative_dir))),
-        "files": dg.MetadataValue.md(_files_markdown(manifest.files)),
-        "file_count": len(manifest.files),
-        "bytes": manifest.total_bytes,
-    }
-
-
-def _close(close: Callable[[], None] | None) -> None:
-    if close is not None:
-        close()
 
 
 def _output_partition(context: dg.OutputContext) -> LakePartition:
@@ -214,20 +170,6 @@ def _input_partitions(context: dg.InputContext) -> list[LakePartition]:
         window = definition.time_window_for_partition_key(key)
         partitions.append(LakePartition.from_time_window(dataset, window.start, window.end))
     return partitions
-
-
-def _read_manifests(location: LakeLocation, partitions: Sequence[LakePartition]) -> list[Manifest]:
-    """Every partition's manifest; one error listing all the missing ones, not just the first."""
-    manifests: list[Manifest] = []
-    missing: dict[str | None, str] = {}
-    for partition in partitions:
-        try:
-            manifests.append(read_manifest(location, partition))
-        except PartitionNotPublishedError as error:
-            missing.update(error.missing)
-    if missing:
-        raise PartitionNotPublishedError(partitions[0].dataset, missing)
-    return manifests
 
 
 def _schema_version(table: pa.Table) -> int | None:

@@ -3,12 +3,16 @@
 A details job returns a whole range at once; each hour must still be published on its own, and the
 range must never sit in memory. The spool keeps one zstd-compressed JSON Lines file per hour in a
 temporary directory: appending a page costs one page of memory, and each hour is read back as a
-stream when its partition is written.
+stream when its partition is written. At most `OPEN_WRITERS` hours have a compressor open at a
+time (each holds a few MB of zstd state: a week of hours open at once cost ~200 MB); a page of
+another hour closes the least recently used one, and reopening appends a new zstd frame to its
+file (a file of several frames reads back as one stream).
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 
@@ -16,6 +20,8 @@ import pyarrow as pa
 
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.page_files import iter_page_lines
+
+OPEN_WRITERS = 4
 
 
 class HourPageSpool:
@@ -25,7 +31,7 @@ class HourPageSpool:
         self._temporary = tempfile.TemporaryDirectory(prefix="wrapup-hour-spool-", dir=directory)
         self._location = LakeLocation.from_url(self._temporary.name)
         self._paths = {key: self._location.join(f"{index:04d}.jsonl.zst") for index, key in enumerate(hour_keys)}
-        self._writers: dict[str, pa.CompressedOutputStream] = {}
+        self._writers: OrderedDict[str, pa.CompressedOutputStream] = OrderedDict()
         self._pages = dict.fromkeys(hour_keys, 0)
         self._finished = False
 
@@ -52,7 +58,12 @@ class HourPageSpool:
             raise ValueError(f"a page of hour {hour_key} contains a raw newline; pass compact single-line JSON")
         writer = self._writers.get(hour_key)
         if writer is None:
-            writer = self._writers[hour_key] = pa.CompressedOutputStream(self._paths[hour_key], "zstd")
+            if len(self._writers) == OPEN_WRITERS:
+                _, least_recent = self._writers.popitem(last=False)
+                least_recent.close()
+            writer = pa.CompressedOutputStream(pa.OSFile(self._paths[hour_key], "ab"), "zstd")
+            self._writers[hour_key] = writer
+        self._writers.move_to_end(hour_key)
         writer.write(page)
         writer.write(b"\n")
         self._pages[hour_key] += 1
@@ -61,6 +72,7 @@ class HourPageSpool:
         """Close every hour's file; the spool is read from now on."""
         for writer in self._writers.values():
             writer.close()
+        self._writers.clear()
         self._finished = True
 
     def page_count(self, hour_key: str) -> int:

@@ -26,12 +26,8 @@ from datetime import datetime
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from wrapup_assets.lake.location import LakeLocation
-from wrapup_assets.lake.manifest import Manifest
-from wrapup_assets.lake.parquet_files import read_parquet_partition
-from wrapup_assets.lake.partitioning import LakePartition
+from wrapup_assets.lake.lake import Lake, PublishedPartition
 from wrapup_assets.records.batch_checks import BatchChecks
 from wrapup_assets.records.read_ahead import read_ahead
 from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA
@@ -52,20 +48,8 @@ SortKey = tuple[datetime, str, str]
 
 
 @dataclass(frozen=True)
-class PublishedHour:
-    """An hourly partition as its manifest lists it: what both passes read."""
-
-    partition: LakePartition
-    manifest: Manifest
-
-    @property
-    def key(self) -> str:
-        return self.partition.key or "(unpartitioned)"
-
-
-@dataclass(frozen=True)
 class ScannedHour:
-    hour: PublishedHour
+    hour: PublishedPartition
     in_sort_order: bool
 
 
@@ -86,23 +70,6 @@ class DayScan:
     @property
     def passed(self) -> bool:
         return self.schema_outcome.passed and self.key_outcome.passed
-
-
-def _parquet_batches(location: LakeLocation, hour: PublishedHour, columns: list[str] | None = None):
-    """The hour's rows file after file in manifest order, at most a row group per batch."""
-    for name in hour.manifest.file_names():
-        path = location.join(hour.partition.relative_dir, name)
-        with location.filesystem.open_input_file(path) as file:
-            yield from pq.ParquetFile(file).iter_batches(batch_size=READ_BATCH_ROWS, columns=columns)
-
-
-def _file_schemas(location: LakeLocation, hour: PublishedHour) -> list[pa.Schema]:
-    schemas = []
-    for name in hour.manifest.file_names():
-        path = location.join(hour.partition.relative_dir, name)
-        with location.filesystem.open_input_file(path) as file:
-            schemas.append(pq.ParquetFile(file).schema_arrow)
-    return schemas
 
 
 def _first_drifted_schema(schemas: list[pa.Schema]) -> pa.Schema:
@@ -129,23 +96,23 @@ def _sort_key(batch: pa.RecordBatch, row: int) -> SortKey:
 class _HourOpened:
     """In pass one's stream of reads: the batches that follow belong to `hour`."""
 
-    hour: PublishedHour
+    hour: PublishedPartition
     schema: pa.Schema
     """The schema the schema check sees for the hour: its first file's that drifted, if any."""
 
 
-def _scan_reads(location: LakeLocation, hours: Sequence[PublishedHour]) -> Iterator[_HourOpened | pa.RecordBatch]:
+def _scan_reads(lake: Lake, hours: Sequence[PublishedPartition]) -> Iterator[_HourOpened | pa.RecordBatch]:
     """Everything pass one reads, in order: each hour's schema, then its batches."""
     for hour in hours:
-        yield _HourOpened(hour, _first_drifted_schema(_file_schemas(location, hour)))
-        yield from _parquet_batches(location, hour)
+        yield _HourOpened(hour, _first_drifted_schema(lake.file_schemas(hour)))
+        yield from lake.record_batches(hour, READ_BATCH_ROWS)
 
 
 @dataclass
 class _HourScan:
     """What pass one tracks while it reads one hour."""
 
-    hour: PublishedHour
+    hour: PublishedPartition
     contract_types: bool
     in_sort_order: bool = True
     first: SortKey | None = None
@@ -154,7 +121,7 @@ class _HourScan:
 
 @dataclass
 class _DayScanner:
-    location: LakeLocation
+    lake: Lake
     checks: BatchChecks
     hours: list[ScannedHour] = field(default_factory=list)
     hour_schemas: dict[str, pa.Table] = field(default_factory=dict)
@@ -194,20 +161,20 @@ class _DayScanner:
             return
         first, last = hour.first, hour.last
         if first is not None and not hour.in_sort_order:
-            first, last = _sort_bounds(_read_hour(self.location, hour.hour))
+            first, last = _sort_bounds(self.lake.read_table(hour.hour))
         if first is not None:
             if self.last_sort_key is not None and first < self.last_sort_key:
                 self.hours_in_order = False
             self.last_sort_key = last
         self.hours.append(ScannedHour(hour.hour, hour.in_sort_order))
 
-    def result(self, published: Sequence[PublishedHour]) -> DayScan:
+    def result(self, published: Sequence[PublishedPartition]) -> DayScan:
         self.close_hour()
         checks = self.checks
         return DayScan(
             hours=self.hours,
             schema_outcome=check_partition_schemas(self.hour_schemas) or checks.schema_outcome(),
-            key_outcome=checks.key_outcome(lambda: _key_tables(self.location, published)),
+            key_outcome=checks.key_outcome(lambda: _key_tables(self.lake, published)),
             rows=checks.rows,
             hours_in_order=self.hours_in_order,
             code_counts=checks.code_counts(),
@@ -215,23 +182,21 @@ class _DayScanner:
         )
 
 
-def scan_day(
-    location: LakeLocation, hours: Sequence[PublishedHour], window_start: datetime, window_end: datetime
-) -> DayScan:
+def scan_day(lake: Lake, hours: Sequence[PublishedPartition], window_start: datetime, window_end: datetime) -> DayScan:
     """Pass one: the day's schema and key check outcomes (as `check_partition_schemas`,
     `check_record_schema` and `check_key_unique` would give on the concatenated day) and what pass
     two needs, reading batch by batch (a thread reading ahead of the checks)."""
-    scanner = _DayScanner(location, BatchChecks(window_start, window_end))
-    with closing(read_ahead(_scan_reads(location, hours), READ_AHEAD_BATCHES, "daily-compaction-pass-one")) as reads:
+    scanner = _DayScanner(lake, BatchChecks(window_start, window_end))
+    with closing(read_ahead(_scan_reads(lake, hours), READ_AHEAD_BATCHES, "daily-compaction-pass-one")) as reads:
         for item in reads:
             scanner.read(item)
     return scanner.result(hours)
 
 
-def _key_tables(location: LakeLocation, hours: Sequence[PublishedHour]) -> Iterator[tuple[str, pa.Table]]:
+def _key_tables(lake: Lake, hours: Sequence[PublishedPartition]) -> Iterator[tuple[str, pa.Table]]:
     """The day's key columns again, hour by hour, for the exact check of keys whose hashes repeat."""
     for hour in hours:
-        for batch in _parquet_batches(location, hour, list(RECORD_KEY)):
+        for batch in lake.record_batches(hour, READ_BATCH_ROWS, list(RECORD_KEY)):
             yield hour.key, pa.Table.from_batches([batch])
 
 
@@ -244,20 +209,16 @@ def _sort_bounds(table: pa.Table) -> tuple[SortKey, SortKey]:
     )
 
 
-def _read_hour(location: LakeLocation, hour: PublishedHour) -> pa.Table:
-    return read_parquet_partition(location, hour.partition, hour.manifest)
-
-
 class DayRecords:
     """Pass two: the day's rows in sort order as a stream of record batches, for the IO manager.
 
     `reader()` is single use, like the Parquet writer that consumes it.
     """
 
-    def __init__(self, location: LakeLocation, scan: DayScan) -> None:
+    def __init__(self, lake: Lake, scan: DayScan) -> None:
         if not scan.passed:
             raise ValueError("DayRecords streams a day whose checks passed; this day's failed")
-        self.location = location
+        self.lake = lake
         self.scan = scan
 
     def reader(self) -> pa.RecordBatchReader:
@@ -267,11 +228,11 @@ class DayRecords:
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         if not self.scan.hours_in_order:
-            whole_day = [_read_hour(self.location, scanned.hour) for scanned in self.scan.hours]
+            whole_day = [self.lake.read_table(scanned.hour) for scanned in self.scan.hours]
             yield from pa.concat_tables(whole_day).sort_by(SORT_ORDER).to_batches()
             return
         for scanned in self.scan.hours:
             if scanned.in_sort_order:
-                yield from _parquet_batches(self.location, scanned.hour)
+                yield from self.lake.record_batches(scanned.hour, READ_BATCH_ROWS)
             else:
-                yield from _read_hour(self.location, scanned.hour).sort_by(SORT_ORDER).to_batches()
+                yield from self.lake.read_table(scanned.hour).sort_by(SORT_ORDER).to_batches()

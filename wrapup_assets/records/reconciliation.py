@@ -8,8 +8,9 @@ the export places a conversation by its start, so on a real org conversations ne
 edge can move between hours: differences are a warning with a tolerance, never a blocker.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,6 +33,17 @@ def aggregate_counts(response: Mapping, metric: str = RECONCILED_METRIC) -> dict
                 if entry.get("metric") == metric:
                     counts[code] += int((entry.get("stats") or {}).get("count") or 0)
     return {code: count for code, count in counts.items() if count}
+
+
+def hourly_responses(response: Mapping) -> dict[datetime, dict]:
+    """An aggregates response over several hours (granularity PT1H) cut into one response per
+    hour, keyed by the hour's UTC start: what `aggregate_counts` reads for that hour alone."""
+    by_hour: dict[datetime, list[dict]] = defaultdict(list)
+    for result in response.get("results") or []:
+        for bucket in result.get("data") or []:
+            start = datetime.fromisoformat(str(bucket["interval"]).split("/")[0].replace("Z", "+00:00"))
+            by_hour[start.astimezone(UTC)].append({"group": result.get("group") or {}, "data": [bucket]})
+    return {start: {"results": results} for start, results in by_hour.items()}
 
 
 RECONCILED_COLUMNS = ["wrap_up_code_id", "handle_ms"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from wrapup_assets.lake.lake import Lake, PublishedPartition
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import write_parquet_parts
@@ -16,7 +17,7 @@ from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.publish import stage_partition
 from wrapup_assets.records import batch_checks
 from wrapup_assets.records.batch_checks import ROW_RULE_ROWS
-from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, PublishedHour, scan_day
+from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, scan_day
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from compaction_fixture import RECORDS_DATASET, synthetic_hour  # noqa: E402
@@ -25,7 +26,7 @@ DAY_START = datetime(2024, 5, 1, tzinfo=UTC)
 DAY_END = DAY_START + timedelta(days=1)
 
 
-def publish_day(lake: Path, hour_tables: list[pa.Table]) -> list[PublishedHour]:
+def publish_day(lake: Path, hour_tables: list[pa.Table]) -> list[PublishedPartition]:
     location = LakeLocation.from_url(str(lake))
     hours = []
     for index, table in enumerate(hour_tables):
@@ -34,7 +35,7 @@ def publish_day(lake: Path, hour_tables: list[pa.Table]) -> list[PublishedHour]:
         with stage_partition(location, partition, "parquet", 1) as staged:
             write_parquet_parts(table, table.schema, staged)
             staged.publish()
-        hours.append(PublishedHour(partition, read_manifest(location, partition)))
+        hours.append(PublishedPartition(partition, read_manifest(location, partition)))
     return hours
 
 
@@ -48,11 +49,11 @@ def test_a_day_streams_in_sort_order_and_an_hour_written_out_of_order_is_sorted(
     hours = publish_day(tmp_path, tables)
     location = LakeLocation.from_url(str(tmp_path))
 
-    scan = scan_day(location, hours, DAY_START, DAY_END)
+    scan = scan_day(Lake(location), hours, DAY_START, DAY_END)
 
     assert scan.passed and scan.rows == 24 * 50 and scan.hours_in_order
     assert [scanned.in_sort_order for scanned in scan.hours] == [hour != 5 for hour in range(24)]
-    streamed = DayRecords(location, scan).reader().read_all()
+    streamed = DayRecords(Lake(location), scan).reader().read_all()
     expected = pa.concat_tables(tables).sort_by(SORT_ORDER)
     assert streamed.to_pylist() == expected.to_pylist()  # dictionaries compared as values
     assert scan.key_outcome.description == "all 1200 keys (interaction_id, session_id) are unique"
@@ -64,7 +65,7 @@ def test_a_key_repeated_in_a_later_hour_is_named_and_overlapping_hours_are_sorte
     tables[9] = pa.concat_tables([tables[9], stray])  # a row of hour 03 in hour 09: a duplicate, and out of place
     location = LakeLocation.from_url(str(tmp_path))
 
-    scan = scan_day(location, publish_day(tmp_path, tables), DAY_START, DAY_END)
+    scan = scan_day(Lake(location), publish_day(tmp_path, tables), DAY_START, DAY_END)
 
     assert not scan.key_outcome.passed
     assert scan.key_outcome.metadata == {
@@ -91,7 +92,7 @@ def test_row_rules_judged_over_several_hours_name_each_failing_hour(
     tables[15] = with_handle_ms(tables[15], 40, -5)
     location = LakeLocation.from_url(str(tmp_path))
 
-    scan = scan_day(location, publish_day(tmp_path, tables), DAY_START, DAY_END)
+    scan = scan_day(Lake(location), publish_day(tmp_path, tables), DAY_START, DAY_END)
 
     failing_checks = (
         "2024-05-01-07:00: handle_ms/greater_than_or_equal_to(0): 1; "

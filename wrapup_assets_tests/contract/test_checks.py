@@ -7,6 +7,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from dagster._core.event_api import PartitionKeyFilter
 
 from wrapup_assets.assets import ALL_ASSETS, wrapup_daily, wrapup_records
 from wrapup_assets.assets.freshness import newest_hour_fresh
@@ -160,6 +161,15 @@ def test_malformed_conversations_go_to_the_quarantine_and_fail_the_hour_past_the
         f"conversation {victim}: Object missing required field `conversationStart`"
     )
     assert read_records(copied_lake, HOUR).equals(records_before)  # nothing published
+    # The reconciliation check's step did not run (the run failed first): its verdict on the rows as
+    # built is recorded instead of a planned execution that the UI would show as "execution failed".
+    reconciliation = dg.AssetCheckKey(dg.AssetKey("wrapup_records"), "reconciled_with_genesys_aggregates")
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [reconciliation], partition_filter=PartitionKeyFilter(key=HOUR)
+    )[reconciliation]
+    assert (record.run_id, record.status.value) == (blocked.run_id, "FAILED")  # a warning: one session missing
+    assert record.evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert record.evaluation.description.startswith("On the hour's rows as built, not published: ")
     quarantine_file = copied_lake / "wrapup_records_quarantine" / HOUR_DIR / "part-00000.parquet"
     assert pq.read_table(quarantine_file).num_rows == 0  # the hour's previous, empty quarantine
 
