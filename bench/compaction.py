@@ -39,8 +39,8 @@ from wrapup_assets.lake.manifest import read_manifest  # noqa: E402
 from wrapup_assets.lake.parquet_files import read_parquet_partition, write_parquet_parts  # noqa: E402
 from wrapup_assets.lake.partitioning import LakePartition  # noqa: E402
 from wrapup_assets.lake.publish import stage_partition  # noqa: E402
-from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, scan_day  # noqa: E402
-from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION  # noqa: E402
+from wrapup_assets.records.compaction import DayRecords, scan_day  # noqa: E402
+from wrapup_assets.records.schema import RECORD_SCHEMA, SCHEMA_VERSION, SORT_ORDER  # noqa: E402
 
 DAY_START = datetime(2024, 5, 1, tzinfo=UTC)
 DAY_END = DAY_START + timedelta(days=1)

@@ -30,14 +30,12 @@ import pyarrow as pa
 from wrapup_assets.lake.lake import Lake, PublishedPartition
 from wrapup_assets.records.batch_checks import BatchChecks
 from wrapup_assets.records.read_ahead import read_ahead
-from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA
+from wrapup_assets.records.schema import RECORD_KEY, RECORD_SCHEMA, SORT_COLUMNS, SORT_ORDER
 from wrapup_assets.records.validation import (
     CheckOutcome,
     check_partition_schemas,
 )
 
-SORT_COLUMNS = ("interaction_timestamp", *RECORD_KEY)
-SORT_ORDER = [(column, "ascending") for column in SORT_COLUMNS]
 READ_BATCH_ROWS = 32_768
 """Rows per batch read back: the Parquet reader decodes a row group page by page, so this, not the
 row group size, bounds what one batch holds in memory."""

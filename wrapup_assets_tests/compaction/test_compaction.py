@@ -17,7 +17,8 @@ from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.publish import stage_partition
 from wrapup_assets.records import batch_checks
 from wrapup_assets.records.batch_checks import ROW_RULE_ROWS
-from wrapup_assets.records.compaction import SORT_ORDER, DayRecords, scan_day
+from wrapup_assets.records.compaction import DayRecords, scan_day
+from wrapup_assets.records.schema import SORT_ORDER
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from compaction_fixture import RECORDS_DATASET, synthetic_hour  # noqa: E402
