@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
@@ -16,6 +17,19 @@ from wrapup_assets.lake.manifest import Manifest, ManifestFile
 from wrapup_assets.lake.parquet_files import DEFAULT_TARGET_FILE_BYTES
 from wrapup_assets.lake.partitioning import LakePartition
 from wrapup_assets.lake.payloads import HourlyRawPagesOutput, RawPagesOutput, RawPagesPartition
+
+TEMPORARY_INSTANCE_PREFIX = ".tmp_dagster_home_"
+"""Directory prefix of the instance Dagster's CLI makes when DAGSTER_HOME is unset (removed at exit)."""
+TEMPORARY_INSTANCE_WARNING = (
+    "DAGSTER_HOME is not set: this run is on a temporary Dagster instance. The lake is written, but the "
+    "run, its materializations and its check results are thrown away when the command exits and never "
+    "show in the UI. Set DAGSTER_HOME to the instance the UI uses, e.g. export DAGSTER_HOME=$PWD/data/dagster_home"
+)
+
+
+def is_temporary_instance(instance: dg.DagsterInstance) -> bool:
+    """An in-memory instance, or the throwaway one Dagster's CLI creates without DAGSTER_HOME."""
+    return instance.is_ephemeral or Path(instance.root_directory).name.startswith(TEMPORARY_INSTANCE_PREFIX)
 
 
 class LakeIOManager(dg.ConfigurableIOManager):
@@ -46,6 +60,12 @@ class LakeIOManager(dg.ConfigurableIOManager):
         default=DEFAULT_TARGET_FILE_BYTES,
         description="Parquet part files roll over before passing this size (default 256 MiB).",
     )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Warn once per run when the run's history will not be kept: the lake outlives the
+        instance, so a user would otherwise find data the UI knows nothing about."""
+        if context.instance is not None and is_temporary_instance(context.instance):
+            (context.log or dg.get_dagster_logger()).warning(TEMPORARY_INSTANCE_WARNING)
 
     def location(self) -> LakeLocation:
         """The lake root this IO manager reads and writes."""

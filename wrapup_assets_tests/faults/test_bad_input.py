@@ -5,6 +5,7 @@ malformed conversation is never dropped silently."""
 import subprocess
 from pathlib import Path
 
+import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -13,6 +14,7 @@ from wrapup_assets.emulator import EmulatorConfig, Fault, GenesysEmulator
 from wrapup_assets.genesys.errors import GenesysSettingsError
 from wrapup_assets.genesys.regions import REGION_API_HOSTS
 from wrapup_assets.genesys.resource import TUNING_VARIABLES, GenesysCloudResource
+from wrapup_assets.lake.io_manager import TEMPORARY_INSTANCE_WARNING
 from wrapup_assets.settings import SettingsError, settings_from_environment
 from wrapup_assets_tests.commands import BIN, clean_environment, materialize_command
 
@@ -137,6 +139,43 @@ def test_a_lake_url_with_one_slash_is_refused_before_any_api_call_and_writes_not
     )
     assert requests_seen == []
     assert list(work.iterdir()) == []
+
+
+def test_a_run_without_dagster_home_is_written_but_warns_that_the_ui_will_never_show_it(tmp_path: Path):
+    work = tmp_path / "work"
+    work.mkdir()
+    with GenesysEmulator(EmulatorConfig()) as emulator:
+        run = subprocess.run(
+            materialize_command(select="raw_conversation_pages"),
+            env=clean_environment(
+                WRAPUP_LAKE_URL=str(tmp_path / "lake"),
+                GENESYS_API_URL=emulator.api_url,
+                GENESYS_LOGIN_URL=emulator.login_url,
+                GENESYS_CLIENT_ID=emulator.config.client_id,
+                GENESYS_CLIENT_SECRET=emulator.config.client_secret,
+            ),
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stderr.count(TEMPORARY_INSTANCE_WARNING) == 1
+    assert sorted(path.name for path in (tmp_path / "lake" / "raw_conversation_pages").rglob("*.zst")) == [
+        "pages.jsonl.zst"
+    ]
+    assert list(work.iterdir()) == []  # Dagster's temporary instance is gone with the command
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept instance", "ephemeral instance"])
+def test_only_a_run_on_an_instance_that_is_not_kept_warns_about_dagster_home(
+    fault_emulator, lake_dir, instance, kept: bool
+):
+    run_instance = instance if kept else dg.DagsterInstance.ephemeral()
+    result = materialize_hour(pipeline_resources(fault_emulator, lake_dir), run_instance)
+    messages = [event.message for event in run_instance.all_logs(result.run_id)]
+    assert result.success and "GENESYS EMULATOR" in " ".join(messages)
+    assert messages.count(TEMPORARY_INSTANCE_WARNING) == (0 if kept else 1)
 
 
 @pytest.mark.parametrize("partition", ["2099-01-01-00:00", "2023-12-31-23:00"], ids=["future", "before the start"])
