@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 import pytest
@@ -58,3 +59,12 @@ def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Server]:
     s3.client.create_bucket(Bucket=BUCKET)
     yield s3
     server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def lake_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test twice: on a local lake and on moto's S3 server."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_server")
+        return "s3://lake/exports"
+    return str(tmp_path / "lake")

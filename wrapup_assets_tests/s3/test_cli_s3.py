@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
-from wrapup_assets_tests.commands import clean_environment, materialize_command
+from wrapup_assets_tests.commands import clean_environment, materialize_command, org_environment
 from wrapup_assets_tests.s3.conftest import S3Server
 
 COMMAND = materialize_command()
@@ -25,10 +25,7 @@ def test_dagster_asset_materialize_writes_the_hour_to_s3_and_a_second_run_leaves
     home.mkdir()
     with GenesysEmulator(config) as emulator:
         environment = clean_environment(
-            GENESYS_API_URL=emulator.api_url,
-            GENESYS_LOGIN_URL=emulator.login_url,
-            GENESYS_CLIENT_ID=config.client_id,
-            GENESYS_CLIENT_SECRET=config.client_secret,
+            **org_environment(emulator),
             WRAPUP_LAKE_URL="s3://lake/exports",
             DAGSTER_HOME=str(home),
         )  # AWS_ENDPOINT_URL and the test credentials come from the s3_server fixture

@@ -43,14 +43,6 @@ PAUSE_POINTS = {
 KILL_POINTS = {"local": "partition_moved_aside", "s3": "data_file_copied"}
 
 
-@pytest.fixture(params=["local", "s3"])
-def lake_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "s3":
-        request.getfixturevalue("s3_server")
-        return "s3://lake/exports"
-    return str(tmp_path / "lake")
-
-
 def backend(lake_url: str) -> str:
     return "s3" if lake_url.startswith("s3://") else "local"
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -55,14 +54,6 @@ S3_CASES = {
 
 def sorted_keys(rows: list[dict]) -> list[tuple[str, str]]:
     return sorted((row["interaction_id"], row["session_id"]) for row in rows)
-
-
-@pytest.fixture(params=["local", "s3"])
-def lake_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "s3":
-        request.getfixturevalue("s3_server")
-        return "s3://lake/exports"
-    return str(tmp_path / "lake")
 
 
 @pytest.fixture
