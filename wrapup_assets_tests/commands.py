@@ -4,6 +4,8 @@ import os
 import sys
 from pathlib import Path
 
+from wrapup_assets.emulator import GenesysEmulator
+
 BIN = Path(sys.executable).parent
 HOUR = "2024-05-01-09:00"
 
@@ -15,8 +17,22 @@ def clean_environment(**overrides: str) -> dict[str, str]:
     return environment
 
 
-def materialize_command(select: str = "raw_conversation_pages,wrapup_records", partition: str = HOUR) -> list[str]:
-    """`dagster asset materialize` on the code location, as the README shows it (issue 2's done-when command)."""
+def org_environment(emulator: GenesysEmulator) -> dict[str, str]:
+    """The GENESYS_* variables that point a process at `emulator` exactly as at a real org."""
+    return {
+        "GENESYS_API_URL": emulator.api_url,
+        "GENESYS_LOGIN_URL": emulator.login_url,
+        "GENESYS_CLIENT_ID": emulator.config.client_id,
+        "GENESYS_CLIENT_SECRET": emulator.config.client_secret,
+    }
+
+
+def materialize_command(
+    select: str = "raw_conversation_pages,wrapup_records", partition: str = HOUR, partition_range: str | None = None
+) -> list[str]:
+    """`dagster asset materialize` on the code location, as the README shows it (issue 2's done-when
+    command); with `partition_range` ("first...last") one range run over those partitions instead."""
+    partitions = ["--partition-range", partition_range] if partition_range else ["--partition", partition]
     return [
         str(BIN / "dagster"),
         "asset",
@@ -25,6 +41,5 @@ def materialize_command(select: str = "raw_conversation_pages,wrapup_records", p
         "wrapup_assets.definitions",
         "--select",
         select,
-        "--partition",
-        partition,
+        *partitions,
     ]

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
 from wrapup_assets.genesys.client import DETAILS_JOBS_AVAILABILITY_PATH, DETAILS_JOBS_PATH
 from wrapup_assets_tests.backfill.request_log import endpoint_counts
+from wrapup_assets_tests.commands import org_environment
 from wrapup_assets_tests.dagster_dev_server import launch_asset_backfill, running_dagster_dev, wait_for_backfill
 from wrapup_assets_tests.test_pipeline import sorted_rows
 
@@ -33,10 +34,7 @@ def test_a_two_day_backfill_runs_as_two_range_runs_and_fills_the_lake(tmp_path: 
     lake = tmp_path / "lake"
     with GenesysEmulator(EMULATOR) as emulator:
         environment = {
-            "GENESYS_API_URL": emulator.api_url,
-            "GENESYS_LOGIN_URL": emulator.login_url,
-            "GENESYS_CLIENT_ID": EMULATOR.client_id,
-            "GENESYS_CLIENT_SECRET": EMULATOR.client_secret,
+            **org_environment(emulator),
             "GENESYS_REQUESTS_PER_MINUTE": str(EMULATOR.requests_per_minute),
             "WRAPUP_LAKE_URL": str(lake),
             "WRAPUP_AUTOMATION": "stopped",  # only the backfill talks to the emulator

@@ -21,6 +21,7 @@ from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import read_parquet_partition
 from wrapup_assets.lake.partitioning import LakePartition
+from wrapup_assets_tests.commands import org_environment
 from wrapup_assets_tests.dagster_dev_server import BACKFILL_STATUS, LAUNCH_BACKFILL, running_dagster_dev
 from wrapup_assets_tests.deploy.conftest import production_storage_instance_config
 from wrapup_assets_tests.test_pipeline import sorted_rows
@@ -57,10 +58,7 @@ def test_a_backfill_and_a_run_retry_go_through_the_daemon_on_postgres(
 ):
     lake = tmp_path / "lake"
     environment = {
-        "GENESYS_API_URL": emulator.api_url,
-        "GENESYS_LOGIN_URL": emulator.login_url,
-        "GENESYS_CLIENT_ID": emulator.config.client_id,
-        "GENESYS_CLIENT_SECRET": emulator.config.client_secret,
+        **org_environment(emulator),
         "WRAPUP_LAKE_URL": str(lake),
         "WRAPUP_AUTOMATION": "stopped",  # only this test's runs talk to the emulator
     }

@@ -16,7 +16,7 @@ from wrapup_assets.genesys.regions import REGION_API_HOSTS
 from wrapup_assets.genesys.resource import TUNING_VARIABLES, GenesysCloudResource
 from wrapup_assets.lake.io_manager import TEMPORARY_INSTANCE_WARNING
 from wrapup_assets.settings import SettingsError, settings_from_environment
-from wrapup_assets_tests.commands import BIN, clean_environment, materialize_command
+from wrapup_assets_tests.commands import BIN, clean_environment, materialize_command, org_environment
 
 from .conftest import HOUR, materialize_hour, pipeline_resources, sorted_rows
 
@@ -121,10 +121,7 @@ def test_a_lake_url_with_one_slash_is_refused_before_any_api_call_and_writes_not
             env=clean_environment(
                 WRAPUP_LAKE_URL="s3:/x/y",
                 DAGSTER_HOME=str(home),
-                GENESYS_API_URL=emulator.api_url,
-                GENESYS_LOGIN_URL=emulator.login_url,
-                GENESYS_CLIENT_ID=emulator.config.client_id,
-                GENESYS_CLIENT_SECRET=emulator.config.client_secret,
+                **org_environment(emulator),
             ),
             cwd=work,
             capture_output=True,
@@ -149,10 +146,7 @@ def test_a_run_without_dagster_home_is_written_but_warns_that_the_ui_will_never_
             materialize_command(select="raw_conversation_pages"),
             env=clean_environment(
                 WRAPUP_LAKE_URL=str(tmp_path / "lake"),
-                GENESYS_API_URL=emulator.api_url,
-                GENESYS_LOGIN_URL=emulator.login_url,
-                GENESYS_CLIENT_ID=emulator.config.client_id,
-                GENESYS_CLIENT_SECRET=emulator.config.client_secret,
+                **org_environment(emulator),
             ),
             cwd=work,
             capture_output=True,
@@ -184,10 +178,7 @@ def test_a_partition_outside_the_definition_is_refused_before_any_api_call(tmp_p
         run = run_materialize(
             tmp_path,
             partition,
-            GENESYS_API_URL=emulator.api_url,
-            GENESYS_LOGIN_URL=emulator.login_url,
-            GENESYS_CLIENT_ID=emulator.config.client_id,
-            GENESYS_CLIENT_SECRET=emulator.config.client_secret,
+            **org_environment(emulator),
             WRAPUP_START_DATE="2024-01-01",
         )
         requests_seen = emulator.request_log
