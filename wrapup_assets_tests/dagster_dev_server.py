@@ -40,9 +40,17 @@ query Runs($id: String!) {
 """
 
 
-def launch_asset_backfill(client: DagsterGraphQLClient, hours: tuple[str, str], days: tuple[str, str]) -> str:
-    """Launch an asset backfill of every partitioned asset as the UI's "Materialize -> partition
-    range" does: hourly assets over `hours` (first, last key), daily ones over `days`; its id."""
+HISTORY_ASSETS = ("raw_conversation_pages", "wrapup_records", "wrapup_daily")
+
+
+def launch_asset_backfill(
+    client: DagsterGraphQLClient,
+    hours: tuple[str, str],
+    days: tuple[str, str],
+    assets: tuple[str, ...] = HISTORY_ASSETS,
+) -> str:
+    """Launch an asset backfill of `assets` as the UI's "Materialize -> partition range" does: the
+    hourly ones over `hours` (first, last key), the daily ones over `days`; its id."""
     nodes = client._execute(PARTITIONED_ASSETS_QUERY)["assetNodes"]
     ranges = {True: {"start": hours[0], "end": hours[1]}, False: {"start": days[0], "end": days[1]}}
     params = {
@@ -52,7 +60,7 @@ def launch_asset_backfill(client: DagsterGraphQLClient, hours: tuple[str, str], 
                 "partitions": {"range": ranges[node["partitionDefinition"]["fmt"] == HOUR_FORMAT]},
             }
             for node in nodes
-            if node["partitionDefinition"]
+            if node["partitionDefinition"] and node["assetKey"]["path"][-1] in assets
         ]
     }
     launched = client._execute(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
