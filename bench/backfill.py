@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator  # noqa: E402
 from wrapup_assets_tests.dagster_dev_server import (  # noqa: E402
-    launch_asset_backfill,
+    launch_history,
     running_dagster_dev,
     wait_for_backfill,
 )
@@ -65,7 +65,7 @@ def main() -> None:
         }
         with running_dagster_dev(Path(scratch) / "home", environment) as client:
             started = time.time()
-            backfill_id = launch_asset_backfill(client, (f"{days[0]}-00:00", f"{days[1]}-23:00"), days)
+            backfill_id = launch_history(client, *days)
             status, runs = wait_for_backfill(client, backfill_id, args.timeout)
             wall = time.time() - started
         requests = len(emulator.request_log)

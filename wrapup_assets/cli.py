@@ -1,5 +1,5 @@
-"""The `wrapup-assets` command: the demo (a whole UTC day on the emulator), the standalone emulator, and
-`sql` (DuckDB over the lake)."""
+"""The `wrapup-assets` command: the demo (a whole UTC day on the emulator), the standalone emulator,
+`sql` (DuckDB over the lake) and `backfill` (load history through a running webserver)."""
 
 import argparse
 import os
@@ -212,6 +212,22 @@ def run_sql(lake_url: str, statement: str | None) -> None:
         connection.close()
 
 
+def run_backfill(first_day: str, last_day: str, webserver_url: str) -> None:
+    """Launch the history backfill on a running webserver and say where to follow it."""
+    from wrapup_assets.history import HistoryLaunchError, HistoryRange, launch_history_backfill
+
+    try:
+        history = HistoryRange.of_days(first_day, last_day)
+        backfill_id = launch_history_backfill(webserver_url, history)
+    except HistoryLaunchError as error:
+        raise SystemExit(f"wrapup-assets backfill: {error}") from None
+    print(
+        f"Backfill {backfill_id} launched: raw pages, records and quarantine {history.hours['start']} .. "
+        f"{history.hours['end']}, wrapup_daily {history.first_day} .. {history.last_day}.\n"
+        f"The daemon runs it as range runs; follow it at {webserver_url.rstrip('/')}/runs/b/{backfill_id}"
+    )
+
+
 def _day(value: str) -> str:
     """argparse type: a UTC day as YYYY-MM-DD."""
     try:
@@ -222,7 +238,7 @@ def _day(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: `demo`, `sql` and `emulator`."""
+    """The command line: `demo`, `sql`, `backfill` and `emulator`."""
     parser = argparse.ArgumentParser(prog="wrapup-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -247,6 +263,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sql.add_argument(
         "-c", "--command", dest="command_text", default=None, help="run one SQL statement, print its rows and exit"
+    )
+
+    backfill = commands.add_parser(
+        "backfill", help="load whole UTC days of history: the UI's partition-range backfill, via a running webserver"
+    )
+    backfill.add_argument("--from", dest="first_day", required=True, help="first UTC day, YYYY-MM-DD")
+    backfill.add_argument("--to", dest="last_day", required=True, help="last UTC day, YYYY-MM-DD (included)")
+    backfill.add_argument(
+        "--webserver", default="http://localhost:3000", help="the Dagster webserver (default http://localhost:3000)"
     )
 
     emulator = commands.add_parser("emulator", help="serve the Genesys Cloud emulator until interrupted")
@@ -291,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_demo(args.day, args.lake, args.dagster_home, args.conversations_per_hour)
     elif args.command == "sql":
         run_sql(args.lake or os.environ.get(LAKE_URL_ENV_VAR) or DEFAULT_LAKE_URL, args.command_text)
+    elif args.command == "backfill":
+        run_backfill(args.first_day, args.last_day, args.webserver)
     else:
         try:
             config = EmulatorConfig(

@@ -12,13 +12,11 @@ from pathlib import Path
 
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+from wrapup_assets.history import HistoryRange, launch_history_backfill
+
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 120
-HOUR_FORMAT = "%Y-%m-%d-%H:%M"
-PARTITIONED_ASSETS_QUERY = """
-{ assetNodes { assetKey { path } partitionDefinition { type fmt } } }
-"""
 LAUNCH_BACKFILL = """
 mutation Backfill($params: LaunchBackfillParams!) {
   launchPartitionBackfill(backfillParams: $params) {
@@ -40,33 +38,15 @@ query Runs($id: String!) {
 """
 
 
-HISTORY_ASSETS = ("raw_conversation_pages", "wrapup_records", "wrapup_daily")
+def webserver_url(client: DagsterGraphQLClient) -> str:
+    """The address of the webserver `client` talks to, as a person would type it."""
+    return client._url.removesuffix("/graphql")
 
 
-def launch_asset_backfill(
-    client: DagsterGraphQLClient,
-    hours: tuple[str, str],
-    days: tuple[str, str],
-    assets: tuple[str, ...] = HISTORY_ASSETS,
-) -> str:
-    """Launch an asset backfill of `assets` as the UI's "Materialize -> partition range" does: the
-    hourly ones over `hours` (first, last key), the daily ones over `days`; its id."""
-    nodes = client._execute(PARTITIONED_ASSETS_QUERY)["assetNodes"]
-    ranges = {True: {"start": hours[0], "end": hours[1]}, False: {"start": days[0], "end": days[1]}}
-    params = {
-        "partitionsByAssets": [
-            {
-                "assetKey": {"path": node["assetKey"]["path"]},
-                "partitions": {"range": ranges[node["partitionDefinition"]["fmt"] == HOUR_FORMAT]},
-            }
-            for node in nodes
-            if node["partitionDefinition"] and node["assetKey"]["path"][-1] in assets
-        ]
-    }
-    launched = client._execute(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
-    if launched["__typename"] != "LaunchBackfillSuccess":
-        raise RuntimeError(f"the backfill was not launched: {launched}")
-    return launched["backfillId"]
+def launch_history(client: DagsterGraphQLClient, first_day: str, last_day: str) -> str:
+    """The history backfill of those days, launched as `wrapup-assets backfill` (and so as the UI's
+    "Materialize -> partition range") launches it; its id."""
+    return launch_history_backfill(webserver_url(client), HistoryRange.of_days(first_day, last_day))
 
 
 def wait_for_backfill(client: DagsterGraphQLClient, backfill_id: str, timeout_seconds: float) -> tuple[str, list[dict]]:

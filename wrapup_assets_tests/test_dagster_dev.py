@@ -14,7 +14,12 @@ from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 
 from wrapup_assets.definitions import defs
-from wrapup_assets_tests.dagster_dev_server import HOUR_FORMAT, PARTITIONED_ASSETS_QUERY, running_dagster_dev
+from wrapup_assets_tests.dagster_dev_server import running_dagster_dev
+
+HOUR_FORMAT = "%Y-%m-%d-%H:%M"
+PARTITIONED_ASSETS_QUERY = """
+{ assetNodes { assetKey { path } partitionDefinition { type fmt } } }
+"""
 
 HOUR = "2024-05-01-09:00"
 

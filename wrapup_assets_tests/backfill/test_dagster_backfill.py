@@ -1,5 +1,6 @@
-"""The history path from outside: a two-day asset backfill launched through GraphQL as the UI
-launches it, on `dagster dev` with its daemon, against an emulator with a request quota.
+"""The history path from outside: a two-day asset backfill launched with `wrapup-assets backfill`
+(through GraphQL, as the UI launches it), on `dagster dev` with its daemon, against an emulator with
+a request quota.
 
 Raw pages and records of both days run in ONE range run (same partitions, same backfill policy:
 the daemon groups them), the daily compaction of both days in one more; the raw pages come through
@@ -9,6 +10,7 @@ The emulator runs in this process (real clock: 2024 is long before its jobs avai
 `dagster dev` reaches it as a real org, through GENESYS_API_URL and friends.
 """
 
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +19,8 @@ import pyarrow.parquet as pq
 from wrapup_assets.emulator import EmulatorConfig, GenesysEmulator
 from wrapup_assets.genesys.client import DETAILS_JOBS_AVAILABILITY_PATH, DETAILS_JOBS_PATH
 from wrapup_assets_tests.backfill.request_log import endpoint_counts
-from wrapup_assets_tests.commands import org_environment
-from wrapup_assets_tests.dagster_dev_server import launch_asset_backfill, running_dagster_dev, wait_for_backfill
+from wrapup_assets_tests.commands import BIN, org_environment
+from wrapup_assets_tests.dagster_dev_server import running_dagster_dev, wait_for_backfill, webserver_url
 from wrapup_assets_tests.test_pipeline import sorted_rows
 
 DAYS = ("2024-05-01", "2024-05-02")
@@ -40,7 +42,16 @@ def test_a_two_day_backfill_runs_as_two_range_runs_and_fills_the_lake(tmp_path: 
             "WRAPUP_AUTOMATION": "stopped",  # only the backfill talks to the emulator
         }
         with running_dagster_dev(tmp_path / "home", environment) as client:
-            backfill_id = launch_asset_backfill(client, (f"{DAYS[0]}-00:00", f"{DAYS[-1]}-23:00"), DAYS)
+            url = webserver_url(client)
+            launched = subprocess.run(
+                [str(BIN / "wrapup-assets"), "backfill", "--from", DAYS[0], "--to", DAYS[-1], "--webserver", url],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert launched.returncode == 0, launched.stderr
+            backfill_id = launched.stdout.split()[1]
+            assert launched.stdout.strip().endswith(f"follow it at {url}/runs/b/{backfill_id}")
             status, runs = wait_for_backfill(client, backfill_id, BACKFILL_TIMEOUT_SECONDS)
         log = emulator.request_log
 
