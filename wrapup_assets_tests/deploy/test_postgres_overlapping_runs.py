@@ -35,6 +35,13 @@ DAY = "2024-05-01"
 HOURS = (f"{DAY}-00:00", f"{DAY}-23:00")
 HOUR_KEYS = [f"{DAY}-{hour:02d}:00" for hour in range(24)]
 TIMEOUT_SECONDS = 300
+SENSOR_INTERVAL_SECONDS = 35  # the automation condition sensors evaluate every 30 s
+IN_PROGRESS = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
 
 
 def wait_until_a_run_is_started(instance: dg.DagsterInstance, backfill_id: str) -> None:
@@ -44,6 +51,15 @@ def wait_until_a_run_is_started(instance: dg.DagsterInstance, backfill_id: str) 
     ):
         assert time.monotonic() < deadline, f"no run of backfill {backfill_id} started in {TIMEOUT_SECONDS} s"
         time.sleep(0.5)
+
+
+def wait_until_every_run_ended(instance: dg.DagsterInstance, quiet_from: float) -> None:
+    """Until no run is queued or in progress, and not before `quiet_from` (so that the sensors have
+    ticked on the last hours written): dagster dev must not be stopped under a running run."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while time.monotonic() < quiet_from or instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS)):
+        assert time.monotonic() < deadline, f"runs still in progress after {TIMEOUT_SECONDS} s"
+        time.sleep(1)
 
 
 def whole_partitions(lake: Path) -> int:
@@ -61,7 +77,7 @@ def whole_partitions(lake: Path) -> int:
     return len(manifests)
 
 
-# ~2 min here: the daemon's 30 s iterations between the range run and the daily run dominate.
+# ~4 min here: 24 CLI runs of ~6 s each, then the daemon's 30 s iterations.
 @pytest.mark.soak
 def test_a_one_day_backfill_and_the_same_hours_from_the_cli_at_once_leave_one_exact_day(
     postgres_instance_home: Path, emulator: GenesysEmulator, tmp_path: Path
@@ -91,15 +107,25 @@ def test_a_one_day_backfill_and_the_same_hours_from_the_cli_at_once_leave_one_ex
             assert cli.returncode == 0, (hour, cli.stderr[-3000:])
         status, backfill_runs = wait_for_backfill(client, backfill_id, TIMEOUT_SECONDS)
         assert status == "COMPLETED_SUCCESS", backfill_runs
+        wait_until_every_run_ended(instance, quiet_from=time.monotonic() + SENSOR_INTERVAL_SECONDS)
 
         assert isinstance(instance.run_storage, PostgresRunStorage)
         runs = instance.get_runs()
         by_backfill = [run for run in runs if run.tags.get("dagster/backfill") == backfill_id]
-        cli_runs = [run for run in runs if "dagster/backfill" not in run.tags]
+        by_sensors = [run for run in runs if "dagster/sensor_name" in run.tags]
+        cli_runs = [run for run in runs if run not in by_backfill and run not in by_sensors]
         # One range run of the day's hours, one of its daily; as the webserver reported them.
         assert len(by_backfill) == len(backfill_runs) == 2
         assert sorted(run.tags["dagster/partition"] for run in cli_runs) == HOUR_KEYS
         assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in [*by_backfill, *cli_runs])
+        # The hours the CLI rewrote after the daily was built make it stale, so the daily compaction
+        # sensor (running by default) compacts the day again: one more writer of the same daily.
+        assert {run.tags["dagster/sensor_name"] for run in by_sensors} <= {"daily_compaction_sensor", "summary_sensor"}
+        assert all(
+            run.status == dg.DagsterRunStatus.SUCCESS
+            for run in by_sensors
+            if run.tags["dagster/sensor_name"] == "daily_compaction_sensor"
+        )
 
     day_start = datetime.fromisoformat(DAY).replace(tzinfo=UTC)
     expected = [row for hour in range(24) for row in emulator.expected_records(day_start + timedelta(hours=hour))]
