@@ -17,15 +17,6 @@ from wrapup_assets.history import HistoryRange, launch_history_backfill
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 120
-LAUNCH_BACKFILL = """
-mutation Backfill($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message }
-  }
-}
-"""
 BACKFILL_STATUS = """
 query Backfill($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }
 """

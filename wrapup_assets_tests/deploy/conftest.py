@@ -5,13 +5,18 @@ the cluster."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import yaml
+from dagster_graphql import DagsterGraphQLClient
 
+from wrapup_assets.emulator import GenesysEmulator
+from wrapup_assets_tests.commands import org_environment
+from wrapup_assets_tests.dagster_dev_server import running_dagster_dev
 from wrapup_assets_tests.deploy.postgres import PostgresCluster, PostgresUnavailable, running_cluster
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -24,6 +29,19 @@ def production_storage_instance_config() -> dict:
     config = yaml.safe_load(LOCAL_INSTANCE.read_text())
     config["storage"] = yaml.safe_load(PRODUCTION_INSTANCE.read_text())["storage"]
     return config
+
+
+def org_lake_environment(emulator: GenesysEmulator, lake: Path) -> dict[str, str]:
+    """The settings of a deployment on `emulator` (reached as a real org) writing into `lake`, with
+    the schedules and the catch-up sensor stopped so that only a test's own runs call the emulator."""
+    return {**org_environment(emulator), "WRAPUP_LAKE_URL": str(lake), "WRAPUP_AUTOMATION": "stopped"}
+
+
+@contextlib.contextmanager
+def dagster_dev_on_postgres(home: Path, environment: dict[str, str]) -> Iterator[DagsterGraphQLClient]:
+    """`dagster dev` (webserver and daemon) in `home` on the production storage; its GraphQL client."""
+    with running_dagster_dev(home, environment, yaml.safe_dump(production_storage_instance_config())) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -13,17 +13,16 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
 
 from wrapup_assets.emulator import GenesysEmulator
 from wrapup_assets.emulator.faults import Fault
+from wrapup_assets.history import LAUNCH_BACKFILL
 from wrapup_assets.lake.location import LakeLocation
 from wrapup_assets.lake.manifest import read_manifest
 from wrapup_assets.lake.parquet_files import read_parquet_partition
 from wrapup_assets.lake.partitioning import LakePartition
-from wrapup_assets_tests.commands import org_environment
-from wrapup_assets_tests.dagster_dev_server import BACKFILL_STATUS, LAUNCH_BACKFILL, running_dagster_dev
-from wrapup_assets_tests.deploy.conftest import production_storage_instance_config
+from wrapup_assets_tests.dagster_dev_server import BACKFILL_STATUS
+from wrapup_assets_tests.deploy.conftest import dagster_dev_on_postgres, org_lake_environment
 from wrapup_assets_tests.test_pipeline import sorted_rows
 
 BACKFILL_HOURS = {"start": "2024-05-01-00:00", "end": "2024-05-01-01:00"}
@@ -57,13 +56,7 @@ def test_a_backfill_and_a_run_retry_go_through_the_daemon_on_postgres(
     postgres_instance_home: Path, emulator: GenesysEmulator, tmp_path: Path
 ):
     lake = tmp_path / "lake"
-    environment = {
-        **org_environment(emulator),
-        "WRAPUP_LAKE_URL": str(lake),
-        "WRAPUP_AUTOMATION": "stopped",  # only this test's runs talk to the emulator
-    }
-    instance_yaml = yaml.safe_dump(production_storage_instance_config())
-    with running_dagster_dev(postgres_instance_home, environment, instance_yaml) as client:
+    with dagster_dev_on_postgres(postgres_instance_home, org_lake_environment(emulator, lake)) as client:
         # The backfill's range run fetches its hours through a details job; the single-hour run
         # uses the details query, whose next request fails with a status the client does not
         # retry: that run fails, and the daemon's run retries (shipped dagster.yaml) start it again.

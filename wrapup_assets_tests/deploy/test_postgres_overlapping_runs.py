@@ -20,15 +20,14 @@ from pathlib import Path
 import dagster as dg
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from dagster_postgres import PostgresRunStorage
 
 from wrapup_assets.emulator import GenesysEmulator
 from wrapup_assets.lake.manifest import MANIFEST_NAME
 from wrapup_assets.lake.publish import STAGING_DIR
-from wrapup_assets_tests.commands import clean_environment, materialize_command, org_environment
-from wrapup_assets_tests.dagster_dev_server import launch_history, running_dagster_dev, wait_for_backfill
-from wrapup_assets_tests.deploy.conftest import production_storage_instance_config
+from wrapup_assets_tests.commands import clean_environment, materialize_command
+from wrapup_assets_tests.dagster_dev_server import launch_history, wait_for_backfill
+from wrapup_assets_tests.deploy.conftest import dagster_dev_on_postgres, org_lake_environment
 from wrapup_assets_tests.test_pipeline import sorted_rows
 
 DAY = "2024-05-01"
@@ -83,14 +82,9 @@ def test_a_one_day_backfill_and_the_same_hours_from_the_cli_at_once_leave_one_ex
     postgres_instance_home: Path, emulator: GenesysEmulator, tmp_path: Path
 ):
     lake = tmp_path / "lake"
-    environment = {
-        **org_environment(emulator),
-        "WRAPUP_LAKE_URL": str(lake),
-        "WRAPUP_AUTOMATION": "stopped",  # only this test's runs talk to the emulator
-    }
-    instance_yaml = yaml.safe_dump(production_storage_instance_config())
+    environment = org_lake_environment(emulator, lake)
     with (
-        running_dagster_dev(postgres_instance_home, environment, instance_yaml) as client,
+        dagster_dev_on_postgres(postgres_instance_home, environment) as client,
         dg.DagsterInstance.from_config(str(postgres_instance_home)) as instance,
     ):
         backfill_id = launch_history(client, DAY, DAY)
