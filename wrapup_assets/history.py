@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from wrapup_assets.assets.keys import DAILY, QUARANTINE, RAW_PAGES, RECORDS
-from wrapup_assets.partitions import PartitionKeyError, check_day_key, day_start
+from wrapup_assets.partitions import PartitionKeyError, day_start
 
 HOURLY_HISTORY_ASSETS = (RAW_PAGES, RECORDS, QUARANTINE)
 DAILY_HISTORY_ASSETS = (DAILY,)
@@ -52,15 +52,13 @@ class HistoryRange:
             raise HistoryLaunchError(str(error)) from None
         if first > last:
             raise HistoryLaunchError(f"--from {first_day} is after --to {last_day}: give the earlier day first")
-        newest_complete = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
-            days=1
-        )
-        if last > newest_complete:
+        today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
+        if last >= today:
             raise HistoryLaunchError(
-                f"--to {last_day} has not ended yet: history ends at {newest_complete:%Y-%m-%d} (UTC); "
+                f"--to {last_day} has not ended yet: history ends at {today - timedelta(days=1):%Y-%m-%d} (UTC); "
                 "the schedule and the catch-up sensor fill the hours since"
             )
-        return cls(check_day_key(first_day), check_day_key(last_day))
+        return cls(first_day, last_day)
 
     @property
     def hours(self) -> dict[str, str]:

@@ -27,12 +27,8 @@ def org_environment(emulator: GenesysEmulator) -> dict[str, str]:
     }
 
 
-def materialize_command(
-    select: str = "raw_conversation_pages,wrapup_records", partition: str = HOUR, partition_range: str | None = None
-) -> list[str]:
-    """`dagster asset materialize` on the code location, as the README shows it (issue 2's done-when
-    command); with `partition_range` ("first...last") one range run over those partitions instead."""
-    partitions = ["--partition-range", partition_range] if partition_range else ["--partition", partition]
+def materialize_command(select: str = "raw_conversation_pages,wrapup_records", partition: str = HOUR) -> list[str]:
+    """`dagster asset materialize` on the code location, as the README shows it (issue 2's done-when command)."""
     return [
         str(BIN / "dagster"),
         "asset",
@@ -41,5 +37,6 @@ def materialize_command(
         "wrapup_assets.definitions",
         "--select",
         select,
-        *partitions,
+        "--partition",
+        partition,
     ]

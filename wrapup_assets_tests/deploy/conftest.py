@@ -39,8 +39,9 @@ def org_lake_environment(emulator: GenesysEmulator, lake: Path) -> dict[str, str
 
 @contextlib.contextmanager
 def dagster_dev_on_postgres(home: Path, environment: dict[str, str]) -> Iterator[DagsterGraphQLClient]:
-    """`dagster dev` (webserver and daemon) in `home` on the production storage; its GraphQL client."""
-    with running_dagster_dev(home, environment, yaml.safe_dump(production_storage_instance_config())) as client:
+    """`dagster dev` (webserver and daemon) in a `postgres_instance_home`, on its production storage;
+    its GraphQL client."""
+    with running_dagster_dev(home, environment, (home / "dagster.yaml").read_text()) as client:
         yield client
 
 

@@ -11,7 +11,6 @@ reach it as a real org.
 """
 
 import hashlib
-import json
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ import pytest
 from dagster_postgres import PostgresRunStorage
 
 from wrapup_assets.emulator import GenesysEmulator
-from wrapup_assets.lake.manifest import MANIFEST_NAME
+from wrapup_assets.lake.manifest import MANIFEST_NAME, Manifest
 from wrapup_assets.lake.publish import STAGING_DIR
 from wrapup_assets_tests.commands import clean_environment, materialize_command
 from wrapup_assets_tests.dagster_dev_server import launch_history, wait_for_backfill
@@ -66,12 +65,12 @@ def whole_partitions(lake: Path) -> int:
     and the directory holds nothing else; the number of partitions checked."""
     manifests = sorted(lake.rglob(MANIFEST_NAME))
     for manifest_path in manifests:
-        files = json.loads(manifest_path.read_text())["files"]
-        for file in files:
-            data = (manifest_path.parent / file["name"]).read_bytes()
-            assert (len(data), hashlib.sha256(data).hexdigest()) == (file["bytes"], file["sha256"]), manifest_path
+        manifest = Manifest.from_json(manifest_path.read_bytes())
+        for file in manifest.files:
+            data = (manifest_path.parent / file.name).read_bytes()
+            assert (len(data), hashlib.sha256(data).hexdigest()) == (file.bytes, file.sha256), manifest_path
         left = {path.name for path in manifest_path.parent.iterdir() if path.is_file()}
-        assert left == {MANIFEST_NAME, *(file["name"] for file in files)}, manifest_path
+        assert left == {MANIFEST_NAME, *manifest.file_names()}, manifest_path
     assert not any(path.is_file() for path in (lake / STAGING_DIR).rglob("*")), "a stage was left behind"
     return len(manifests)
 
